@@ -1,0 +1,42 @@
+# Training Techniques — every target creates .venv when it is missing.
+#   make lab      open the course (chapters/) in JupyterLab   (LAB_ARGS='--no-browser --port 8899')
+#   make test     run the whole test suite                     (PYTEST_ARGS='-k release')
+#   make release  regenerate chapters/ from solutions/ with nbgrader
+#   make bench    time each chapter notebook (benchmarks/chapters.py)
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+# nbgrader runs `alembic` and the kernels by name: the venv's tools come first.
+export PATH := $(BIN):$(PATH)
+
+LAB_ARGS    ?=
+# Jupyter refuses to run as root unless told to (containers and CI run as root).
+ROOT_FLAG   := $(if $(filter 0,$(shell id -u)),--allow-root,)
+PYTEST_ARGS ?=
+
+.PHONY: lab test release bench venv clean-venv
+
+venv: $(VENV)/.installed
+
+# Reinstall whenever the dependencies change. torch is pinned exactly in pyproject.toml:
+# an unpinned torch would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+lab: venv
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/chapters $(ROOT_FLAG) $(LAB_ARGS)
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: venv
+	$(BIN)/python -m autograder release
+
+bench: venv
+	$(BIN)/python benchmarks/chapters.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,24 @@
+"""Where the course lives and what its chapters are."""
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def chapter_ids(root: Path = ROOT) -> list[str]:
+    """The chapters (nbgrader assignment ids): the folders of ``solutions/`` holding a notebook."""
+    source = Path(root) / "solutions"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def tool_env() -> dict[str, str]:
+    """The environment for nbgrader subprocesses: nbgrader runs ``alembic`` (and the
+    kernels' ``python``) by name, so this Python's ``bin/`` must come first on PATH even
+    when the virtual environment is not activated."""
+    import os
+    import sys
+
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env

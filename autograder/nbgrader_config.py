@@ -1,0 +1,44 @@
+"""nbgrader configuration of the course. The nbgrader course directory is the repository.
+
+solutions/  nbgrader's source directory (notebooks with solutions and hidden tests)
+chapters/   nbgrader's release directory (generated; never edited by hand)
+autograder/ submitted/, autograded/, feedback/ and the gradebook (all git-ignored)
+
+nbgrader finds this file through ../nbgrader_config.py, which loads it, so every nbgrader
+command run at the repository root (and JupyterLab's nbgrader extensions) uses it.
+"""
+import os
+
+c = get_config()  # noqa: F821 - injected by traitlets
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+c.CourseDirectory.root = ROOT
+c.CourseDirectory.course_id = "training-techniques"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "chapters"
+c.CourseDirectory.submitted_directory = os.path.join("autograder", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join("autograder", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join("autograder", "feedback")
+c.CourseDirectory.solution_directory = os.path.join("autograder", "solution")
+c.CourseDirectory.source_with_tests_directory = os.path.join("autograder", "source_with_tests")
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "autograder", "gradebook.db")
+
+# Execution limits for validating and autograding: a cell that runs longer than this is
+# interrupted and counts as failed; outputs are truncated so a flood cannot swamp feedback.
+c.Execute.timeout = 120
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+
+# nbgrader scores a test cell 0 when anything is printed on stderr. A warning from PyTorch
+# or NumPy (deprecations, "UserWarning: ...") is not a wrong answer, so in the kernels that
+# validate and grade, warnings are printed on stdout instead: still visible, never fatal.
+_WARNINGS_TO_STDOUT = (
+    "import sys as _sys, warnings as _warnings; "
+    "_warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: "
+    "print(_warnings.formatwarning(message, category, filename, lineno, line), end='', file=_sys.stdout)"
+)
+c.Execute.extra_arguments = [
+    "--HistoryManager.hist_file=:memory:",
+    "--InteractiveShellApp.exec_lines=" + _WARNINGS_TO_STDOUT,
+]

@@ -1,0 +1,54 @@
+"""Regenerate ``chapters/`` (the student release) from ``solutions/`` with nbgrader.
+
+``nbgrader generate_assignment`` removes the solutions and hidden tests, clears outputs,
+locks the test cells and records their checksums in the gradebook. Each released notebook
+is then stamped in its metadata with where it came from, so nobody edits it by hand.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .course import ROOT, chapter_ids, tool_env
+
+STAMP_KEY = "traintech"
+
+
+def release(chapters: list[str] | None = None, root: Path = ROOT, quiet: bool = False) -> list[Path]:
+    """Release ``chapters`` (default: all) from ``root/solutions`` to ``root/chapters``.
+
+    Returns the released notebooks' paths. Raises ``ValueError`` for an unknown chapter and
+    ``RuntimeError`` (with nbgrader's output) when nbgrader fails.
+    """
+    root = Path(root).resolve()
+    known = chapter_ids(root)
+    chapters = list(chapters) if chapters else known
+    for chapter in chapters:
+        if chapter not in known:
+            raise ValueError(f"unknown chapter {chapter!r}; the chapters are {', '.join(known)}")
+    released: list[Path] = []
+    for chapter in chapters:
+        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"]
+        if not quiet:
+            print(f"releasing {chapter} ...", flush=True)
+        result = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=tool_env())
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_assignment {chapter} failed:\n{result.stdout}\n{result.stderr}")
+        for notebook in sorted((root / "chapters" / chapter).glob("*.ipynb")):
+            stamp(notebook, source=f"solutions/{chapter}/{notebook.name}")
+            released.append(notebook)
+    return released
+
+
+def stamp(notebook: Path, source: str) -> None:
+    """Record in the notebook's metadata that it is generated, and from what."""
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata[STAMP_KEY] = {
+        "generated_from": source,
+        "generated_by": "python -m autograder release (nbgrader generate_assignment)",
+        "note": "Generated file: edit the source notebook in solutions/, then run `make release`.",
+    }
+    nbformat.write(nb, notebook)

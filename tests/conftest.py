@@ -1,0 +1,38 @@
+"""Shared fixtures: the repository, its notebooks, and throwaway copies of the course."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from autograder.course import tool_env
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
+CHAPTERS = sorted((ROOT / "chapters").glob("*/*.ipynb"))
+
+
+def run(cmd: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def copy_course(dest: Path) -> Path:
+    """A copy of the course's nbgrader directory (sources, release, configuration) at ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    for folder in ("solutions", "chapters"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
+    (dest / "autograder").mkdir()
+    shutil.copy(ROOT / "autograder" / "nbgrader_config.py", dest / "autograder" / "nbgrader_config.py")
+    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    return dest
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    return copy_course(tmp_path / "course")

@@ -1,0 +1,233 @@
+"""traintech.testing: every helper passes a right answer and fails a wrong one, explaining why."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import traintech.testing as tt
+from traintech.testing import (
+    CheckFailed,
+    assert_close,
+    assert_ks,
+    assert_mean_std,
+    assert_proportion,
+    assert_raises,
+    assert_true,
+    check_gradients,
+    check_no_delegation,
+)
+
+
+def fails(fn, *args, **kwargs) -> str:
+    with pytest.raises(CheckFailed) as info:
+        fn(*args, **kwargs)
+    assert isinstance(info.value, AssertionError)  # nbgrader scores AssertionError cells 0
+    return str(info.value)
+
+
+# --------------------------------------------------------------------------- assert_close
+
+def test_assert_close_passes_equal_and_nearly_equal():
+    x = torch.randn(3, 4)
+    assert_close(x, x.clone())
+    assert_close(x, x + 1e-7)
+    assert_close(torch.tensor([float("nan"), 1.0]), torch.tensor([float("nan"), 1.0]))
+    assert_close(torch.tensor(2.0), 2.0)
+    assert_close(3, torch.tensor(3.0))
+
+
+def test_assert_close_reports_shape_dtype_and_none():
+    msg = fails(assert_close, torch.zeros(2, 3), torch.zeros(3, 2), name="dropout(x)")
+    assert "dropout(x)" in msg and "(2, 3)" in msg and "(3, 2)" in msg
+    msg = fails(assert_close, torch.zeros(2, dtype=torch.float64), torch.zeros(2))
+    assert "torch.float64" in msg and "torch.float32" in msg
+    assert "return" in fails(assert_close, None, torch.zeros(2))
+    assert "list" in fails(assert_close, [1.0, 2.0], torch.zeros(2))
+
+
+def test_assert_close_reports_largest_error_and_where():
+    expected = torch.zeros(3, 4)
+    actual = expected.clone()
+    actual[1, 2] = 0.5
+    msg = fails(assert_close, actual, expected, name="out", hint="did you forget eps?")
+    assert "[1, 2]" in msg and "got 0.5" in msg and "1 of 12" in msg
+    assert "Hint: did you forget eps?" in msg
+
+
+def test_assert_close_tolerance_is_dtype_aware_and_catches_real_mistakes():
+    x = torch.randn(1000, dtype=torch.float64)
+    fails(assert_close, x + 1e-5, x)  # tiny for float32, too big for float64
+    assert_close((x + 1e-6).float(), x.float())
+    biased = x.var(correction=0)
+    unbiased = x.var(correction=1)
+    fails(assert_close, biased, unbiased)  # N vs N-1 differs by 0.1 %: caught
+
+
+def test_assert_close_nan_and_inf():
+    msg = fails(assert_close, torch.tensor([1.0, float("nan")]), torch.tensor([1.0, 0.0]))
+    assert "NaN" in msg
+    fails(assert_close, torch.tensor([1.0, 2.0]), torch.tensor([1.0, float("nan")]))
+    fails(assert_close, torch.tensor([float("inf")]), torch.tensor([1.0]))
+    fails(assert_close, torch.tensor([float("inf")]), torch.tensor([float("-inf")]))
+    assert_close(torch.tensor([float("inf")]), torch.tensor([float("inf")]))
+
+
+def test_assert_close_integers_exact():
+    assert_close(torch.tensor([1, 2, 3]), torch.tensor([1, 2, 3]))
+    msg = fails(assert_close, torch.tensor([1, 2, 4]), torch.tensor([1, 2, 3]))
+    assert "[2]" in msg
+
+
+# --------------------------------------------------------------------------- assert_true / raises
+
+def test_assert_true():
+    assert_true(True, "unused")
+    assert_true(torch.tensor([True, True]), "unused")
+    assert "should be positive" in fails(assert_true, torch.tensor([True, False]), "should be positive")
+
+
+def test_assert_raises():
+    def bad(p):
+        if p > 1:
+            raise ValueError(f"p has to be between 0 and 1, but got {p}")
+        return p
+
+    err = assert_raises(ValueError, bad, 2)
+    assert "got 2" in str(err)
+    assert_raises(ValueError, bad, 2, match="between 0 and 1")
+    assert "returned normally" in fails(assert_raises, ValueError, bad, 0.5)
+    assert "should mention" in fails(assert_raises, ValueError, bad, 2, match="probability")
+    msg = fails(assert_raises, ValueError, lambda: [][1])
+    assert "IndexError" in msg
+
+
+# --------------------------------------------------------------------------- gradients
+
+class _WrongGrad(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x ** 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # should be 2 x grad
+
+
+def test_check_gradients():
+    check_gradients(lambda x: (x - x.mean()) / x.std(), torch.randn(5, 3))
+    msg = fails(check_gradients, _WrongGrad.apply, torch.randn(4), name="square")
+    assert "square" in msg and "finite differences" in msg
+    msg = fails(check_gradients, lambda x: x.detach() * 2, torch.randn(3), name="detached")
+    assert "not connected" in msg
+    msg = fails(check_gradients, lambda x: (x * 2).float(), torch.randn(3), name="float32 out")
+    assert "float64" in msg
+    with pytest.raises(ValueError):
+        check_gradients(lambda n: n, 3)
+
+
+# --------------------------------------------------------------------------- statistics
+
+def test_assert_mean_std():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(20_000, generator=g) * 2 + 1
+    assert_mean_std(x, mean=1.0, std=2.0)
+    assert "mean" in fails(assert_mean_std, x, mean=1.1, std=2.0)
+    assert "standard deviation" in fails(assert_mean_std, x, mean=1.0, std=2.1)
+    with pytest.raises(ValueError):
+        assert_mean_std(torch.ones(1), mean=1.0)
+
+
+def test_assert_proportion():
+    g = torch.Generator().manual_seed(0)
+    draws = torch.rand(10_000, generator=g) < 0.3
+    assert_proportion(draws, 10_000, 0.3)
+    msg = fails(assert_proportion, draws, 10_000, 0.35, name="fraction zeroed")
+    assert "fraction zeroed" in msg
+    assert_proportion(0, 100, 0.0)
+    fails(assert_proportion, 1, 100, 0.0)
+
+
+def test_assert_ks():
+    g = torch.Generator().manual_seed(0)
+    assert_ks(torch.randn(5000, generator=g) * 0.5, "norm", args=(0.0, 0.5))
+    assert_ks(torch.rand(5000, generator=g) * 2 - 1, "uniform", args=(-1.0, 2.0))
+    msg = fails(assert_ks, torch.rand(5000, generator=g), "norm", args=(0.0, 1.0), name="weights")
+    assert "Kolmogorov" in msg and "weights" in msg
+    fails(assert_ks, torch.randn(5000, generator=g) * 0.6, "norm", args=(0.0, 0.5))
+
+
+# --------------------------------------------------------------------------- no delegation
+
+def my_dropout(x, p=0.5):
+    mask = (torch.rand_like(x) > p).to(x.dtype)
+    return x * mask / (1 - p)
+
+
+def lazy_dropout(x, p=0.5):
+    return F.dropout(x, p)
+
+
+def aliased_dropout(x, p=0.5):
+    from torch.nn.functional import dropout as d
+    return d(x, p)
+
+
+def deep_dropout(x, p=0.5):
+    return torch.nn.functional.dropout(x, p)
+
+
+def _helper(x, p):
+    return nn.functional.dropout(x, p)
+
+
+def indirect_dropout(x, p=0.5):
+    return _helper(x, p)
+
+
+def module_dropout(x, p=0.5):
+    return nn.Dropout(p)(x)
+
+
+def reference_dropout(x, p=0.5):
+    return tt.assert_close(x, x)  # anything from traintech is off limits
+
+
+class MyDropout(nn.Module):
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        return my_dropout(x, self.p) if self.training else x
+
+
+class LazyDropout(nn.Module):
+    def forward(self, x):
+        return indirect_dropout(x)
+
+
+FORBIDDEN = ["torch.nn.functional.dropout", "torch.nn.Dropout", "torch.dropout"]
+
+
+def test_check_no_delegation_accepts_primitives():
+    check_no_delegation(my_dropout, forbidden=FORBIDDEN)
+    check_no_delegation(MyDropout, forbidden=FORBIDDEN)
+
+
+@pytest.mark.parametrize("fn", [lazy_dropout, aliased_dropout, deep_dropout, indirect_dropout, module_dropout,
+                                LazyDropout])
+def test_check_no_delegation_catches_forbidden_calls(fn):
+    msg = fails(check_no_delegation, fn, forbidden=FORBIDDEN)
+    assert "implement it yourself" in msg and "line" in msg
+
+
+def test_check_no_delegation_catches_traintech():
+    assert "traintech" in fails(check_no_delegation, reference_dropout)
+
+
+def test_check_no_delegation_rejects_bad_input():
+    with pytest.raises(ValueError):
+        check_no_delegation(my_dropout, forbidden=["torch.nn.functional.no_such_function"])
+    fails(check_no_delegation, math.sqrt)  # a builtin has no source to check

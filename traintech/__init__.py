@@ -1,0 +1,1 @@
+"""Training Techniques: reference implementations and course helpers."""
