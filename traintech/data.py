@@ -191,23 +191,28 @@ def load_mnist1d(n_train: int | None = None, seed: int = 0, num_samples: int = 4
     return _make_splits(x, y, "mnist1d", n_train, seed, val_fraction, test_fraction)
 
 
-_SUBJECTS = ["the quick model", "a small network", "the optimizer", "our classifier", "the student",
-             "a deep net", "the teacher", "this layer"]
-_VERBS = ["learns", "memorizes", "predicts", "trains on", "overfits", "generalizes from", "ignores",
-          "remembers"]
-_OBJECTS = ["the noisy labels", "every training example", "the small dataset", "simple patterns",
-            "the validation set", "rare classes", "the hidden features", "a few images"]
-_ENDINGS = ["quickly", "slowly", "after many epochs", "without dropout", "with weight decay",
-            "very well", "too well", "in the end"]
+_SUBJECTS = ["the movie", "this film", "the story", "the plot", "the music", "the actor", "the ending",
+             "this book"]
+_VERBS = ["is", "was", "felt", "seemed"]
+_ADVERBS = ["really", "very", "almost", "always", "quite"]
+_ADJECTIVES = ["good", "bad", "boring", "funny", "strange", "wonderful", "terrible", "interesting", "slow",
+               "beautiful"]
+_TAILS = ["and i want to see it again", "but the end was weak", "and the music was loud",
+          "so i think it was a mistake", "and my friend was happy", "for the whole show"]
 
 
 def synthetic_sentences(n: int = 8, seed: int = 0) -> list[str]:
-    """``n`` short made-up English sentences about training (for the text augmentations)."""
+    """``n`` short made-up movie-review sentences (for the text augmentations).
+
+    Built from a small vocabulary that the course's synonym table covers, so that every
+    EDA operation has words to work on.
+    """
     if n < 1:
         raise ValueError(f"n must be a positive integer, got {n}")
     rng = random.Random(seed)
     return [
-        f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} {rng.choice(_ENDINGS)}"
+        f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_ADVERBS)} {rng.choice(_ADJECTIVES)} "
+        f"{rng.choice(_TAILS)}"
         for _ in range(n)
     ]
 
