@@ -1,6 +1,14 @@
 """Shared fixtures: the repository, its notebooks, and throwaway copies of the course."""
 from __future__ import annotations
 
+import os
+
+# The suite runs on two xdist workers over two cores, and every notebook runs in a kernel
+# that inherits this environment: one math thread each. (Oversubscribed OpenMP threads spin
+# while they wait, which made two parallel notebook kernels several times slower.)
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["MKL_NUM_THREADS"] = "1"
+
 import shutil
 import subprocess
 from pathlib import Path

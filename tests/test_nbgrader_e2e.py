@@ -3,7 +3,6 @@ autograde, and read the gradebook. A right answer earns full marks, an untouched
 none, a wrong answer loses points, and a harmless warning costs nothing."""
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -68,7 +67,7 @@ def test_release_submit_autograde(chapter, course, tmp_path):
         assert alice.code_score == max_code, alice_scores
         bob, bob_scores = scores("bob")
         assert bob.code_score == 0, bob_scores
-        assert not any(re.search("error", str(s)) for s in bob_scores)  # every cell scored, none skipped
+        assert all(score is not None for score in bob_scores.values())  # every cell scored, none skipped
         if chapter == GETTING_STARTED:
             assert scores("carol")[0].code_score == max_code
             dave, dave_scores = scores("dave")

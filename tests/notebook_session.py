@@ -1,0 +1,112 @@
+"""Run a solutions notebook's exercises and tests in one live kernel, and swap answers in.
+
+Used by the wrong-answer tests: replace an exercise's solution cell with another
+implementation, re-run that exercise's test cells (visible and hidden, exactly as
+nbgrader grades them), and see which ones fail. Experiment cells (tagged ``experiment``)
+are skipped: they judge nothing and are the slow part of a chapter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
+
+from autograder.course import ROOT, tool_env
+
+
+def grading_kernel_arguments() -> list[str]:
+    """The kernel arguments nbgrader uses when it grades (from the course's configuration)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "autograder")).load_config()
+    return list(config.Execute.extra_arguments)
+
+
+@dataclass
+class Exercise:
+    grade_id: str
+    solution: str
+    tests: dict[str, str] = field(default_factory=dict)  # test grade_id -> source
+    points: dict[str, float] = field(default_factory=dict)
+
+
+def _nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def exercises_of(nb: nbformat.NotebookNode) -> dict[str, Exercise]:
+    """Each code solution cell with the autograded test cells that follow it."""
+    found: dict[str, Exercise] = {}
+    current = None
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type != "code":
+            continue
+        if meta.get("solution") and not meta.get("grade"):
+            current = found.setdefault(meta["grade_id"], Exercise(meta["grade_id"], cell.source))
+        elif meta.get("grade") and current is not None:
+            current.tests[meta["grade_id"]] = cell.source
+            current.points[meta["grade_id"]] = float(meta.get("points", 0))
+    return found
+
+
+def failed(outputs) -> str | None:
+    """Why a cell failed the way nbgrader sees it (an error, or anything on stderr), or None."""
+    for output in outputs:
+        if output.get("output_type") == "error":
+            return f"{output.get('ename')}: {output.get('evalue')}"
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            return f"stderr: {output.get('text', '')[:200]}"
+    return None
+
+
+class NotebookSession:
+    """One kernel, started as nbgrader starts grading kernels, that has run a notebook's
+    non-experiment cells."""
+
+    def __init__(self, path: Path, timeout: int = 120):
+        import os
+
+        self.path = Path(path)
+        self.nb = nbformat.read(self.path, as_version=4)
+        self.exercises = exercises_of(self.nb)
+        os.environ["PATH"] = tool_env()["PATH"]
+        self.client = NotebookClient(self.nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                     extra_arguments=grading_kernel_arguments(),
+                                     resources={"metadata": {"path": str(self.path.parent)}})
+        self._context = self.client.setup_kernel()
+        self._context.__enter__()
+        self.baseline_failures = {}
+        for index, cell in enumerate(self.nb.cells):
+            if cell.cell_type != "code" or "experiment" in cell.metadata.get("tags", []):
+                continue
+            self.client.execute_cell(cell, index)
+            why = failed(cell.outputs)
+            if why:
+                self.baseline_failures[_nbgrader(cell).get("grade_id", f"cell {index}")] = why
+
+    def run(self, source: str):
+        cell = new_code_cell(source)
+        self.client.execute_cell(cell, 0)
+        return cell.outputs
+
+    def grade(self, exercise: str, answer: str) -> dict[str, str | None]:
+        """Define ``answer`` in place of the exercise's solution, run its test cells, restore.
+
+        Returns ``{test grade_id: reason it failed, or None if it passed}``.
+        """
+        ex = self.exercises[exercise]
+        try:
+            why = failed(self.run(answer))
+            if why:
+                raise AssertionError(f"the answer for {exercise} does not even run: {why}")
+            return {test: failed(self.run(source)) for test, source in ex.tests.items()}
+        finally:
+            why = failed(self.run(ex.solution))
+            assert why is None, f"restoring the solution of {exercise} failed: {why}"
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
