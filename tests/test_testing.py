@@ -225,6 +225,15 @@ def test_check_no_delegation_catches_forbidden_calls(fn):
 
 def test_check_no_delegation_catches_traintech():
     assert "traintech" in fails(check_no_delegation, reference_dropout)
+    from traintech.regularization import Dropout, EarlyStopping, dropout
+
+    assert "traintech" in fails(check_no_delegation, dropout)  # the reference itself, imported
+    assert "traintech" in fails(check_no_delegation, Dropout)
+
+    class Subclassed(EarlyStopping):
+        pass
+
+    assert "inherits" in fails(check_no_delegation, Subclassed)
 
 
 def test_check_no_delegation_rejects_bad_input():

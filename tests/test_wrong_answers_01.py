@@ -333,6 +333,14 @@ for label, key in list(WRONG["random_crop"].items()):
     assert old in _CROP, key
     WRONG["random_crop"][label] = _CROP.replace(old, new)
 
+# Every exercise also loses points when it hands the work to the course's reference.
+REFERENCE_MODULE = {"dropout": "regularization", "Dropout": "regularization", "l2_penalty": "regularization",
+                    "sgd_step": "regularization", "EarlyStopping": "regularization",
+                    "random_horizontal_flip": "augmentation", "random_crop": "augmentation",
+                    "random_deletion": "augmentation", "add_noise": "augmentation"}
+for name, module in REFERENCE_MODULE.items():
+    WRONG[name]["imports the traintech reference"] = f"from traintech.{module} import {name}"
+
 RIGHT = {
     "dropout": _src('''
         def dropout(x, p=0.5, training=True, generator=None):

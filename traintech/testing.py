@@ -531,6 +531,10 @@ def check_no_delegation(
         banned[id(obj)] = label
     name = name or getattr(fn, "__name__", "your answer")
 
+    reference = [c for c in (getattr(fn, "__mro__", None) or (fn,)) if _is_traintech(c)]
+    if reference:
+        _fail(f"{name} is (or inherits from) {reference[0].__module__}.{reference[0].__qualname__}: traintech "
+              f"holds the reference solutions, so the exercise must be your own implementation.")
     if not _functions_of(fn):
         _fail(f"{name} should be a function or a class defined in this notebook, not a {type(fn).__name__}.")
     home_module = getattr(fn, "__module__", None)
