@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -85,3 +86,16 @@ def test_make_lab_serves_the_chapters():
             os.killpg(lab.pid, signal.SIGKILL)
             output, _ = lab.communicate()
     assert "nbgrader" in output, output[-3000:]
+
+
+def _jupyter(*args: str) -> str:
+    result = subprocess.run(["jupyter", *args], env=tool_env(), capture_output=True, text=True)
+    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # without colour codes
+
+
+def test_nbgrader_extensions_are_enabled_in_jupyterlab_4():
+    assert _jupyter("lab", "--version").strip().startswith("4.")
+    assert re.search(r"@jupyter/nbgrader v0\.9\.\d+ enabled OK", _jupyter("labextension", "list"))
+    servers = _jupyter("server", "extension", "list")
+    for extension in ("formgrader", "validate_assignment", "assignment_list"):
+        assert f"nbgrader.server_extensions.{extension} enabled" in servers, servers
