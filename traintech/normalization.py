@@ -193,8 +193,9 @@ def layer_norm(x: Tensor, normalized_shape: int | list[int] | tuple[int, ...] | 
 
     dims = list(range(x.dim() - k, x.dim()))              # the last k dims
     mean = x.mean(dim=dims, keepdim=True)                 # (*, 1, ..., 1)
-    var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)  # (*, 1, ..., 1), biased
-    y = (x - mean) / torch.sqrt(var + eps)
+    centered = x - mean
+    var = centered.pow(2).mean(dim=dims, keepdim=True)    # (*, 1, ..., 1), biased
+    y = centered * torch.rsqrt(var + eps)                 # (x - mean) / sqrt(var + eps)
     if weight is not None:
         y = y * weight  # broadcasts over the leading dims
     if bias is not None:
@@ -250,8 +251,9 @@ def instance_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None =
 
     dims = list(range(2, x.dim()))                        # the spatial dims
     mean = x.mean(dim=dims, keepdim=True)                 # (N, C, 1, ...)
-    var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)  # (N, C, 1, ...), biased
-    y = (x - mean) / torch.sqrt(var + eps)
+    centered = x - mean
+    var = centered.pow(2).mean(dim=dims, keepdim=True)    # (N, C, 1, ...), biased
+    y = centered * torch.rsqrt(var + eps)                 # (x - mean) / sqrt(var + eps)
     if weight is not None:
         y = y * _per_channel(weight, C, x.dim())
     if bias is not None:
@@ -308,8 +310,9 @@ def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None,
     G = num_groups
     xg = x.reshape(N, G, -1)                             # (N, G, C//G * prod(*))
     mean = xg.mean(dim=-1, keepdim=True)                 # (N, G, 1)
-    var = ((xg - mean) ** 2).mean(dim=-1, keepdim=True)  # (N, G, 1), biased
-    y = (xg - mean) / torch.sqrt(var + eps)              # (N, G, C//G * prod(*))
+    centered = xg - mean
+    var = centered.pow(2).mean(dim=-1, keepdim=True)     # (N, G, 1), biased
+    y = centered * torch.rsqrt(var + eps)                # (N, G, C//G * prod(*))
     y = y.reshape(x.shape)                               # (N, C, *)
     if weight is not None:
         y = y * _per_channel(weight, C, x.dim())
