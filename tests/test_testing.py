@@ -236,6 +236,26 @@ def test_check_no_delegation_catches_traintech():
     assert "inherits" in fails(check_no_delegation, Subclassed)
 
 
+class SubclassedDropout(nn.Dropout):
+    pass
+
+
+def uses_transpose_of_vector(x):
+    return x @ weight.T  # `weight` below is a 1-D global: resolving `.T` must not warn
+
+
+weight = torch.ones(3)
+
+
+def test_check_no_delegation_catches_inheritance_and_stays_quiet():
+    assert "inherits from torch.nn.Dropout" in fails(check_no_delegation, SubclassedDropout, forbidden=FORBIDDEN)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_no_delegation(uses_transpose_of_vector, forbidden=FORBIDDEN)
+
+
 def test_check_no_delegation_rejects_bad_input():
     with pytest.raises(ValueError):
         check_no_delegation(my_dropout, forbidden=["torch.nn.functional.no_such_function"])

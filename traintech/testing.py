@@ -30,6 +30,7 @@ import inspect
 import math
 import textwrap
 import types
+import warnings
 from typing import Any, Callable, Iterable, Sequence
 
 import torch
@@ -531,10 +532,15 @@ def check_no_delegation(
         banned[id(obj)] = label
     name = name or getattr(fn, "__name__", "your answer")
 
-    reference = [c for c in (getattr(fn, "__mro__", None) or (fn,)) if _is_traintech(c)]
+    lineage = getattr(fn, "__mro__", None) or (fn,)
+    reference = [c for c in lineage if _is_traintech(c)]
     if reference:
         _fail(f"{name} is (or inherits from) {reference[0].__module__}.{reference[0].__qualname__}: traintech "
               f"holds the reference solutions, so the exercise must be your own implementation.")
+    inherited = [c for c in lineage if id(c) in banned]
+    if inherited:
+        _fail(f"{name} inherits from {banned[id(inherited[0])]}: this exercise asks you to implement it yourself.",
+              "subclass nn.Module and write the computation from tensor operations.")
     if not _functions_of(fn):
         _fail(f"{name} should be a function or a class defined in this notebook, not a {type(fn).__name__}.")
     home_module = getattr(fn, "__module__", None)
@@ -573,12 +579,14 @@ def check_no_delegation(
                 continue
             obj = scope[chain[0]]
             objects = [(chain[0], obj)]
-            for attr in chain[1:]:
-                try:
-                    obj = getattr(obj, attr)
-                except Exception:  # noqa: BLE001 - attributes of local values are not ours to judge
-                    break
-                objects.append((attr, obj))
+            with warnings.catch_warnings():  # e.g. `.T` of a 1-D global tensor warns: not the learner's doing
+                warnings.simplefilter("ignore")
+                for attr in chain[1:]:
+                    try:
+                        obj = getattr(obj, attr)
+                    except Exception:  # noqa: BLE001 - attributes of local values are not ours to judge
+                        break
+                    objects.append((attr, obj))
             for depth, (_, candidate) in enumerate(objects):
                 spelled = ".".join(chain[: depth + 1])
                 where = f"{func.__qualname__}, line {first_line + lineno - 1}"
