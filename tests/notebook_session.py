@@ -110,3 +110,46 @@ class NotebookSession:
 
     def close(self) -> None:
         self._context.__exit__(None, None, None)
+
+
+def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: dict[str, str]):
+    """The three tests every chapter's wrong-answer table gets, plus their shared kernel.
+
+    Use at module level::
+
+        session, test_reference, test_wrong, test_right = wrong_answer_tests(NOTEBOOK, WRONG, RIGHT)
+
+    - the reference solution passes every test cell, and every exercise has at least three
+      wrong answers and one alternative right answer;
+    - each wrong answer fails at least one test cell and so loses points;
+    - each alternative right answer (written differently, drawing random numbers in another
+      order) passes every test cell.
+    """
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def session():
+        s = NotebookSession(notebook)
+        yield s
+        s.close()
+
+    def test_reference_solution_passes_every_test_cell(session):
+        assert not session.baseline_failures, session.baseline_failures
+        assert set(wrong) == set(right) == set(session.exercises), "every exercise needs wrong and right answers"
+        assert all(len(variants) >= 3 for variants in wrong.values()), "at least three wrong answers per exercise"
+
+    @pytest.mark.parametrize("exercise,label", [(e, label) for e, variants in wrong.items() for label in variants])
+    def test_wrong_answer_loses_points(session, exercise, label):
+        results = session.grade(exercise, wrong[exercise][label])
+        lost = {test: why for test, why in results.items() if why}
+        assert lost, f"{exercise} ({label}) passed every test cell: {sorted(results)}"
+        assert sum(session.exercises[exercise].points[t] for t in lost) > 0
+
+    @pytest.mark.parametrize("exercise", sorted(right))
+    def test_another_right_answer_keeps_every_point(session, exercise):
+        results = session.grade(exercise, right[exercise])
+        failures = {test: why for test, why in results.items() if why}
+        assert not failures, f"a correct {exercise} written differently failed: {failures}"
+
+    return (session, test_reference_solution_passes_every_test_cell, test_wrong_answer_loses_points,
+            test_another_right_answer_keeps_every_point)

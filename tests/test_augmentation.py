@@ -25,27 +25,11 @@ from traintech.augmentation import (
     time_shift,
     time_stretch,
 )
+from traintech.testing import assert_proportion
 
 
 def seeded(seed=0):
     return torch.Generator().manual_seed(seed)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors: extra threads only add synchronisation, which stalls a busy 2-core CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def assert_fraction(observed, expected, n, what):
-    """A binomial proportion within 5 standard deviations (fixed seeds: deterministic)."""
-    sigma = math.sqrt(expected * (1 - expected) / n)
-    assert abs(observed - expected) <= 5 * sigma + 1e-12, (
-        f"{what}: observed {observed:.4f}, expected {expected:.4f} ± {5 * sigma:.4f}"
-    )
 
 
 def is_subsequence(short, long):
@@ -72,7 +56,7 @@ def test_flip_each_image_independently_with_probability_p(p):
     flipped = (out == torch.flip(images, dims=[-1])).flatten(1).all(dim=1)  # (N,)
     unchanged = (out == images).flatten(1).all(dim=1)  # (N,)
     assert (flipped ^ unchanged).all(), "each image must be either mirrored or unchanged, whole"
-    assert_fraction(flipped.float().mean().item(), p, n, f"fraction flipped for p={p}")
+    assert_proportion(flipped.sum(), n, p, name=f"fraction flipped for p={p}")
 
 
 def test_flip_keeps_dtype_does_not_modify_input_and_is_deterministic():
@@ -214,7 +198,7 @@ def test_deletion_never_empties_a_sentence():
 def test_deletion_rate_and_order():
     tokens = [f"t{i}" for i in range(10_000)]
     out = random_deletion(tokens, 0.3, random.Random(1))
-    assert_fraction(len(out) / len(tokens), 0.7, len(tokens), "fraction of tokens kept for p=0.3")
+    assert_proportion(len(out), len(tokens), 0.7, name="fraction of tokens kept for p=0.3")
     assert is_subsequence(out, tokens), "deletion must keep the remaining tokens in order"
 
 

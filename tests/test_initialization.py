@@ -24,15 +24,6 @@ RANDOM_INITS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Many tiny QR factorizations are much slower with a thread pool on a busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def seeded(seed):
     return torch.Generator().manual_seed(seed)
 

@@ -14,15 +14,6 @@ TOL = {torch.float32: dict(rtol=1e-4, atol=1e-5), torch.float64: dict(rtol=1e-10
 BN_SHAPES = [(8, 3), (4, 3, 5), (2, 3, 4, 5), (5, 1, 2, 3), (2, 4)]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: threads only add synchronisation, which stalls on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def rand(*shape, dtype=torch.float64, seed=0, scale=1.0, shift=0.0):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(*shape, generator=g, dtype=dtype) * scale + shift

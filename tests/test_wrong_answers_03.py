@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from conftest import ROOT
-from notebook_session import NotebookSession
+from notebook_session import wrong_answer_tests
 
 # One kernel serves the whole module: keep its tests on one xdist worker.
 pytestmark = pytest.mark.xdist_group("wrong_answers_03")
@@ -526,30 +526,5 @@ RIGHT = {
 }
 
 
-@pytest.fixture(scope="module")
-def session():
-    s = NotebookSession(NOTEBOOK)
-    yield s
-    s.close()
-
-
-def test_reference_solution_passes_every_test_cell(session):
-    assert not session.baseline_failures, session.baseline_failures
-    assert set(WRONG) == set(RIGHT) == set(session.exercises), "every exercise needs wrong and right answers"
-    assert all(len(variants) >= 3 for variants in WRONG.values())
-
-
-@pytest.mark.parametrize("exercise,label", [(e, l) for e, variants in WRONG.items() for l in variants])
-def test_wrong_answer_loses_points(session, exercise, label):
-    results = session.grade(exercise, WRONG[exercise][label])
-    lost = {test: why for test, why in results.items() if why}
-    assert lost, f"{exercise} ({label}) passed every test cell: {sorted(results)}"
-    points = session.exercises[exercise].points
-    assert sum(points[t] for t in lost) > 0
-
-
-@pytest.mark.parametrize("exercise", sorted(RIGHT))
-def test_another_right_answer_keeps_every_point(session, exercise):
-    results = session.grade(exercise, RIGHT[exercise])
-    failures = {test: why for test, why in results.items() if why}
-    assert not failures, f"a correct {exercise} written differently failed: {failures}"
+(session, test_reference_solution_passes_every_test_cell, test_wrong_answer_loses_points,
+ test_another_right_answer_keeps_every_point) = wrong_answer_tests(NOTEBOOK, WRONG, RIGHT)
