@@ -160,6 +160,18 @@ def l2_penalty(
     return weight_decay / 2 * sum(squared_norms)
 
 
+def _tensors_with_grad(parameters, lr: float, weight_decay: float) -> list[torch.Tensor]:
+    """Check ``lr`` and ``weight_decay``; the given tensors that have a ``.grad``."""
+    if not lr >= 0.0:  # also rejects NaN
+        raise ValueError(f"learning rate has to be non-negative, but got {lr}")
+    if not weight_decay >= 0.0:
+        raise ValueError(f"weight_decay has to be non-negative, but got {weight_decay}")
+    if isinstance(parameters, torch.Tensor):
+        # A single tensor; iterating over it would yield its rows, which have no .grad.
+        parameters = [parameters]
+    return [w for w in parameters if w.grad is not None]
+
+
 @torch.no_grad()
 def sgd_step(
     parameters: torch.Tensor | Iterable[torch.Tensor],
@@ -192,16 +204,7 @@ def sgd_step(
         >>> w                                  # 0.95 * w - 0.1 * grad
         tensor([0.7500, 1.5000], requires_grad=True)
     """
-    if not lr >= 0.0:  # also rejects NaN
-        raise ValueError(f"learning rate has to be non-negative, but got {lr}")
-    if not weight_decay >= 0.0:
-        raise ValueError(f"weight_decay has to be non-negative, but got {weight_decay}")
-    if isinstance(parameters, torch.Tensor):
-        # A single tensor; iterating over it would yield its rows, which have no .grad.
-        parameters = [parameters]
-    for w in parameters:
-        if w.grad is None:
-            continue
+    for w in _tensors_with_grad(parameters, lr, weight_decay):
         w.mul_(1.0 - lr * weight_decay)  # shrink ("decay") the weights ...
         w.add_(w.grad, alpha=-lr)  # ... then step against the gradient of the loss
 
@@ -252,16 +255,7 @@ def decoupled_weight_decay_(
         >>> w
         tensor([0.9990, 0.9990, 0.9990], requires_grad=True)
     """
-    if not lr >= 0.0:  # also rejects NaN
-        raise ValueError(f"learning rate has to be non-negative, but got {lr}")
-    if not weight_decay >= 0.0:
-        raise ValueError(f"weight_decay has to be non-negative, but got {weight_decay}")
-    if isinstance(parameters, torch.Tensor):
-        # A single tensor; iterating over it would yield its rows, which have no .grad.
-        parameters = [parameters]
-    for w in parameters:
-        if w.grad is None:
-            continue
+    for w in _tensors_with_grad(parameters, lr, weight_decay):
         w.mul_(1.0 - lr * weight_decay)
 
 
