@@ -1,14 +1,81 @@
 """``python -m autograder``: the course's instructor commands.
 
     python -m autograder release [CHAPTER ...]   regenerate chapters/ from solutions/
+    python -m autograder grade [SUBMISSION ...] --chapter ID [--out DIR] [--jobs N]
+                                                 grade a class's notebooks with nbgrader
+    python -m autograder export --chapter ID [--out DIR]
+                                                 add the grades given in formgrader to grades.csv
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+from pathlib import Path
 
-from .course import chapter_ids
+from .course import ROOT, chapter_ids
+from .intake import DEFAULT_STUDENT_PATTERN, collect
 from .release import release
+
+
+def grade_command(args) -> int:
+    from .grade import grade_all, summary, write_outputs
+
+    root = args.course.resolve()
+    if not (root / "solutions").is_dir():
+        print(f"error: {root} is not a course folder (it has no solutions/)", file=sys.stderr)
+        return 2
+    if args.chapter not in chapter_ids(root):
+        print(f"error: unknown chapter {args.chapter!r}; the chapters are {', '.join(chapter_ids(root))}",
+              file=sys.stderr)
+        return 2
+    submissions = args.submissions or [root / "autograder" / "examples" / args.chapter]
+    out = (args.out or root / "autograder" / "graded" / args.chapter).resolve()
+    try:
+        intake = collect(submissions, args.student_pattern, chapter=args.chapter)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    with intake:
+        for problem in intake.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        if not intake.submissions:
+            print("error: no submissions to grade", file=sys.stderr)
+            return 2
+        work = out / ".work"
+        try:
+            results = grade_all(intake.submissions, args.chapter, work, jobs=args.jobs, root=root)
+            grades = write_outputs(results, args.chapter, out)
+        except (ValueError, RuntimeError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print(summary(results))
+    print(f"\nper student: {out}/<student>/ (autograded notebook, feedback.html, results.json)")
+    print(f"class: {grades}")
+    return 0
+
+
+def export_command(args) -> int:
+    from .grade import load_record, refresh, summary, write_outputs
+
+    root = args.course.resolve()
+    out = (args.out or root / "autograder" / "graded" / args.chapter).resolve()
+    try:
+        chapter, results = load_record(out)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if chapter != args.chapter:
+        print(f"error: {out} holds grades of {chapter}, not {args.chapter}", file=sys.stderr)
+        return 2
+    refresh(results, chapter, root)
+    grades = write_outputs(results, chapter, out)
+    print(summary(results))
+    print(f"\nupdated with the class gradebook: {grades} and each student's feedback.html and results.json")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +84,28 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     rel = commands.add_parser("release", help="regenerate chapters/ from solutions/ with nbgrader")
     rel.add_argument("chapters", nargs="*", metavar="CHAPTER", help=f"default: all ({', '.join(chapter_ids())})")
+    gr = commands.add_parser("grade", help="grade submissions of one chapter with nbgrader")
+    gr.add_argument("submissions", nargs="*", metavar="SUBMISSION",
+                    help="notebooks, folders of <student>/<any>.ipynb or <student>_<any>.ipynb, or .zip files "
+                         "(default: the example class in autograder/examples/<chapter>/)")
+    gr.add_argument("--chapter", required=True, help=f"one of {', '.join(chapter_ids())}")
+    gr.add_argument("--out", type=Path, help="output folder (default: autograder/graded/<chapter>/)")
+    gr.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: cores)")
+    gr.add_argument("--student-pattern", default=DEFAULT_STUDENT_PATTERN,
+                    help="regex taking the student id from a notebook's file name (group 'student'); "
+                         f"default {DEFAULT_STUDENT_PATTERN!r}: everything before the first underscore")
+    ex = commands.add_parser("export", help="refresh grades.csv and feedback with the grades given in formgrader")
+    ex.add_argument("--chapter", required=True, help=f"one of {', '.join(chapter_ids())}")
+    ex.add_argument("--out", type=Path, help="the folder `grade` wrote (default: autograder/graded/<chapter>/)")
+    for command in (gr, ex):
+        command.add_argument("--course", type=Path, default=ROOT,
+                             help="the nbgrader course folder whose gradebook records the grades (default: this repository)")
     args = parser.parse_args(argv)
+
+    if args.command == "grade":
+        return grade_command(args)
+    if args.command == "export":
+        return export_command(args)
 
     if args.command == "release":
         try:
