@@ -2,6 +2,7 @@
 #   make lab      open the course (chapters/) in JupyterLab   (LAB_ARGS='--no-browser --port 8899')
 #   make test     run the whole test suite                     (PYTEST_ARGS='-k release')
 #   make release  regenerate chapters/ from solutions/ with nbgrader
+#   make grade    grade the example class of every chapter     (CHAPTERS=01_regularization GRADE_ARGS='--jobs 1')
 #   make bench    time each chapter notebook (benchmarks/chapters.py)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -14,8 +15,10 @@ LAB_ARGS    ?=
 # Jupyter refuses to run as root unless told to (containers and CI run as root).
 ROOT_FLAG   := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
+CHAPTERS    ?= $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
+GRADE_ARGS  ?=
 
-.PHONY: lab test release bench venv clean-venv
+.PHONY: lab test release grade bench venv clean-venv
 
 venv: $(VENV)/.installed
 
@@ -34,6 +37,10 @@ test: venv
 
 release: venv
 	$(BIN)/python -m autograder release
+
+# The example class (autograder/examples/<chapter>/) into autograder/graded/<chapter>/.
+grade: venv
+	@set -e; for chapter in $(CHAPTERS); do $(BIN)/python -m autograder grade --chapter $$chapter $(GRADE_ARGS); done
 
 bench: venv
 	$(BIN)/python benchmarks/chapters.py

@@ -5,6 +5,7 @@
                                                  grade a class's notebooks with nbgrader
     python -m autograder export --chapter ID [--out DIR]
                                                  add the grades given in formgrader to grades.csv
+    python -m autograder examples [CHAPTER ...]  regenerate the example class (autograder/examples/)
 """
 from __future__ import annotations
 
@@ -94,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--student-pattern", default=DEFAULT_STUDENT_PATTERN,
                     help="regex taking the student id from a notebook's file name (group 'student'); "
                          f"default {DEFAULT_STUDENT_PATTERN!r}: everything before the first underscore")
+    exa = commands.add_parser("examples", help="regenerate the example class in autograder/examples/")
+    exa.add_argument("chapters", nargs="*", metavar="CHAPTER", help=f"default: all ({', '.join(chapter_ids())})")
     ex = commands.add_parser("export", help="refresh grades.csv and feedback with the grades given in formgrader")
     ex.add_argument("--chapter", required=True, help=f"one of {', '.join(chapter_ids())}")
     ex.add_argument("--out", type=Path, help="the folder `grade` wrote (default: autograder/graded/<chapter>/)")
@@ -106,6 +109,16 @@ def main(argv: list[str] | None = None) -> int:
         return grade_command(args)
     if args.command == "export":
         return export_command(args)
+    if args.command == "examples":
+        from .examples import write
+
+        unknown = [c for c in args.chapters if c not in chapter_ids()]
+        if unknown:
+            print(f"error: unknown chapter {unknown[0]!r}; the chapters are {', '.join(chapter_ids())}", file=sys.stderr)
+            return 2
+        for notebook in write(args.chapters):
+            print(notebook.relative_to(ROOT))
+        return 0
 
     if args.command == "release":
         try:

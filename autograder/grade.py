@@ -229,6 +229,61 @@ def _scores_from(gradebook: Path, chapter: str, student: str, cells: list[Graded
     return results
 
 
+# nbgrader takes ~2 s to import (it loads Jupyter's server stack). Paying that once per
+# submission was most of the grader's overhead, so on POSIX every submission's
+# ``nbgrader autograde`` runs in a fresh process forked from a single-threaded fork server
+# that has imported nbgrader once: one process per submission, without the start-up cost.
+_PRELOAD = ["nbgrader.apps.nbgraderapp", "nbgrader.converters.autograde", "nbclient", "jupyter_client"]
+_CONTEXT = None
+
+
+def _context():
+    global _CONTEXT
+    if _CONTEXT is None:
+        import multiprocessing
+
+        _CONTEXT = multiprocessing.get_context("forkserver")
+        _CONTEXT.set_forkserver_preload(_PRELOAD)
+    return _CONTEXT
+
+
+def _autograde_here(course: str, args: list[str], env: dict[str, str], log: str) -> None:
+    """The body of a grading process: ``nbgrader <args>`` in ``course``, its output to ``log``."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(course)
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    NbGraderApp.launch_instance(args)
+
+
+def _run_nbgrader(course: Path, args: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, str]:
+    """Run ``nbgrader <args>`` in ``course`` in a process of its own: (exit code or None if it
+    was killed after ``timeout`` seconds, its output)."""
+    if os.name != "posix":
+        try:
+            run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                                 capture_output=True, text=True, timeout=timeout)
+            return run.returncode, run.stdout + run.stderr
+        except subprocess.TimeoutExpired as err:
+            return None, str(err.stderr or "")
+    log = course / "nbgrader.log"
+    process = _context().Process(target=_autograde_here, args=(str(course), args, env, str(log)))
+    process.start()
+    process.join(timeout)
+    code = process.exitcode
+    if process.is_alive():
+        process.kill()
+        process.join()
+        code = None
+    return code, log.read_text(errors="replace") if log.exists() else ""
+
+
 def grade_one(submission: Submission, chapter: str, master: Path, work: Path, cells: list[GradedCell],
               threads: int = 1, timeout: float = 1800) -> StudentResult:
     """Autograde one submission in its own copy of the master course; never raises."""
@@ -243,19 +298,24 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
         target = course / "autograder" / "submitted" / submission.student / chapter / f"{chapter}.ipynb"
         target.parent.mkdir(parents=True)
         shutil.copyfile(submission.path, target)  # read only: the given file is never touched
+        stamp = submission.path.parent / "timestamp.txt"  # from `nbgrader collect`: late penalties
+        if stamp.is_file():
+            shutil.copyfile(stamp, target.parent / "timestamp.txt")
         env = tool_env()
         env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
-        command = [sys.executable, "-m", "nbgrader", "autograde", chapter, "--student", submission.student, "--force"]
+        args = ["autograde", chapter, "--student", submission.student, "--force"]
         if os.name == "posix":
             # The kernel talks over unix sockets, not TCP ports: two graders picking a free port at
             # the same moment can pick the same one. The socket path must be absolute (the kernel
             # runs in the notebook's folder, nbgrader in the course's) and short (unix limit ~100).
             sockets = Path(tempfile.mkdtemp(prefix="tt-kernel-"))
-            command += ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / 'k'}"]
-        run = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
+            args += ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / 'k'}"]
+        code, output = _run_nbgrader(course, args, env, timeout)
         autograded = course / "autograder" / "autograded" / submission.student / chapter / f"{chapter}.ipynb"
-        if run.returncode != 0 or not autograded.exists():
-            result.problem = "nbgrader could not grade this submission: " + _reason(run.stderr)
+        if code is None:
+            result.problem = f"grading took longer than {timeout:g} s and was stopped"
+        elif code != 0 or not autograded.exists():
+            result.problem = "nbgrader could not grade this submission: " + _reason(output)
         else:
             result.autograded = autograded
         messages = _messages(autograded) if result.autograded else {}
@@ -306,10 +366,17 @@ def merge_into_class(result: StudentResult, chapter: str, work: Path, root: Path
                 for comment in notebook.comments:
                     dst.find_comment(comment.name, notebook.name, chapter, student).auto_comment = comment.auto_comment
             dst.db.commit()
-    for name, folder in folders.items():
-        if folder.exists():
-            shutil.rmtree(folder)
-        shutil.copytree(course / "autograder" / name / student / chapter, folder)
+    # The autograded folder is replaced. The submitted one only gains files: it may be where
+    # the submission came from (`nbgrader collect` puts it there), and nothing is deleted there.
+    autograded = folders["autograded"]
+    if autograded.exists():
+        shutil.rmtree(autograded)
+    shutil.copytree(course / "autograder" / "autograded" / student / chapter, autograded)
+    for source in (course / "autograder" / "submitted" / student / chapter).iterdir():
+        target = folders["submitted"] / source.name
+        if not (target.exists() and target.read_bytes() == source.read_bytes()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def refresh(results: list[StudentResult], chapter: str, root: Path = ROOT) -> None:
@@ -339,8 +406,9 @@ def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int
     work.mkdir(parents=True, exist_ok=True)
     master = prepare_master(chapter, work, root)
     # Several kernels at once: one math thread each (oversubscribed OpenMP threads spin and
-    # made two kernels several times slower on two cores). One kernel: use the cores.
-    threads = 1 if jobs > 1 else max(1, os.cpu_count() or 1)
+    # made two kernels several times slower on two cores). One kernel: the cores, unless
+    # OMP_NUM_THREADS says otherwise.
+    threads = 1 if jobs > 1 else int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
     results = []
     from tqdm.auto import tqdm
 

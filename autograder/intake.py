@@ -129,6 +129,10 @@ def _add_folder(folder: Path, origin: str, pattern: re.Pattern, chapter: str | N
         where = f"{origin}/{entry.name}"
         if entry.is_dir():
             notebooks = _notebooks(entry)
+            if not notebooks and chapter and (entry / chapter).is_dir():
+                # nbgrader's own layout: submitted/<student>/<chapter>/<notebook>.ipynb
+                notebooks = _notebooks(entry / chapter)
+                where = f"{where}/{chapter}"
             if not notebooks:
                 intake.problems.append(f"{where}: a folder without a notebook")
                 continue

@@ -103,3 +103,15 @@ def test_two_notebooks_for_one_student_are_held_back(tmp_path):
     with collect([flat]) as intake:
         assert _found(intake) == {"bob": "bob_x.ipynb"}
         assert any(p.startswith("alice: 2 notebooks") for p in intake.problems)
+
+
+def test_nbgrader_submitted_layout(tmp_path):
+    """`nbgrader collect` leaves submitted/<student>/<chapter>/<chapter>.ipynb (+ timestamp.txt)."""
+    submitted = tmp_path / "autograder" / "submitted"
+    _nb(submitted / "alice" / "01_regularization" / "01_regularization.ipynb")
+    (submitted / "alice" / "01_regularization" / "timestamp.txt").write_text("2026-11-29 10:00:00 UTC")
+    _nb(submitted / "bob" / "02_normalization" / "02_normalization.ipynb")  # another chapter only
+    with collect([submitted], chapter="01_regularization") as intake:
+        assert _found(intake) == {"alice": "01_regularization.ipynb"}
+        assert intake.submissions[0].origin.endswith("alice/01_regularization/01_regularization.ipynb")
+        assert any("bob" in p and "without a notebook" in p for p in intake.problems)

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import ROOT, SOLUTIONS, run
+from conftest import run
 
 GETTING_STARTED = "00_getting_started"
 
@@ -31,7 +31,9 @@ def _edit_solution(source: Path, dest: Path, old: str, new: str) -> Path:
     return dest
 
 
-@pytest.mark.parametrize("chapter", [p.parent.name for p in SOLUTIONS])
+# Plain nbgrader on the quick chapter. Chapters 1-3 go through the same nbgrader autograde,
+# one student at a time, in tests/test_examples.py (complete, partly wrong, blank, crashing).
+@pytest.mark.parametrize("chapter", [GETTING_STARTED])
 def test_release_submit_autograde(chapter, course, tmp_path):
     result = run(["nbgrader", "generate_assignment", chapter, "--force"], cwd=course)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -44,8 +44,12 @@ def test_solution_executes_without_errors_or_stderr(path, tmp_path):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
+@pytest.mark.parametrize("path", SOLUTIONS[:1], ids=_id)
 def test_nbgrader_validate_passes_solution(path, course):
+    # The learner's Validate button, on the quick chapter. That every chapter's solution earns
+    # full marks is checked by grading it (the example class: tests/test_examples.py), which
+    # executes the same notebook in the same kernel configuration; validating chapters 1-3
+    # too would execute each of them once more for nothing.
     result = run(["nbgrader", "validate", str(course / path.relative_to(ROOT))], cwd=course)
     assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout + result.stderr
 
