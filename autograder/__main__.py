@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .course import ROOT, chapter_ids
+from .grade import MEMORY_LIMIT, TIME_LIMIT
 from .intake import DEFAULT_STUDENT_PATTERN, collect
 from .release import release
 
@@ -46,7 +47,9 @@ def grade_command(args) -> int:
             return 2
         work = out / ".work"
         try:
-            results = grade_all(intake.submissions, args.chapter, work, jobs=args.jobs, root=root)
+            results = grade_all(intake.submissions, args.chapter, work, jobs=args.jobs, root=root,
+                                time_limit=args.time_limit, cell_timeout=args.cell_timeout,
+                                memory_limit=int(args.memory_limit * 2**30) if args.memory_limit > 0 else None)
             grades = write_outputs(results, args.chapter, out)
         except (ValueError, RuntimeError) as err:
             print(f"error: {err}", file=sys.stderr)
@@ -92,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--chapter", required=True, help=f"one of {', '.join(chapter_ids())}")
     gr.add_argument("--out", type=Path, help="output folder (default: autograder/graded/<chapter>/)")
     gr.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: cores)")
+    gr.add_argument("--time-limit", type=float, default=TIME_LIMIT,
+                    help=f"seconds a whole notebook may run before it is stopped (default {TIME_LIMIT})")
+    gr.add_argument("--cell-timeout", type=float,
+                    help="seconds each cell may run (default: Execute.timeout in autograder/nbgrader_config.py, 120)")
+    gr.add_argument("--memory-limit", type=float, default=MEMORY_LIMIT / 2**30,
+                    help=f"GiB of memory the grading process and the kernel may each map (default "
+                         f"{MEMORY_LIMIT / 2**30:g}; 0: no limit)")
     gr.add_argument("--student-pattern", default=DEFAULT_STUDENT_PATTERN,
                     help="regex taking the student id from a notebook's file name (group 'student'); "
                          f"default {DEFAULT_STUDENT_PATTERN!r}: everything before the first underscore")

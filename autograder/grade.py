@@ -40,11 +40,18 @@ from pathlib import Path
 import nbformat
 
 from .course import ROOT, tool_env
+from .preprocessors import KERNEL_DIED, NOT_RUN
 from .intake import Submission
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# nbgrader's gradebook API makes SQLAlchemy warn about its own autoflush ("Object of type
+# <SubmittedAssignment> not in session ..."), from several grading threads: harmless, and not
+# the instructor's business. (A process-wide filter: catch_warnings is not thread-safe.)
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", module=r"nbgrader")
 MESSAGE_LIMIT = 600
-RECORD = "grading.json"  # the class's detailed results, kept in the output folder for `export`
+RECORD = "grading.json"
+TIME_LIMIT = 900  # seconds per notebook, whatever its cells do (each cell has its own limit)
+MEMORY_LIMIT = 8 * 2**30  # bytes of address space for each grading process and its kernel  # the class's detailed results, kept in the output folder for `export`
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,10 @@ class StudentResult:
     student: str
     origin: str
     cells: list[CellResult] = field(default_factory=list)
-    problem: str = ""
+    problem: str = ""  # why the submission could not be graded at all
     seconds: float = 0.0
     autograded: Path | None = None
+    note: str = ""  # what went wrong while grading it, e.g. the kernel died in a cell
 
     def _sum(self, manual: bool, graded: bool = True) -> float:
         return sum((c.score or 0.0) if graded else c.cell.points for c in self.cells if c.cell.manual == manual)
@@ -165,15 +173,19 @@ def prepare_master(chapter: str, work: Path, root: Path = ROOT) -> Path:
 def _messages(autograded: Path) -> dict[str, str]:
     """grade_id -> why the cell failed (error name and message only), from the autograded notebook."""
     found = {}
-    nb = nbformat.read(autograded, as_version=4)
+    nb = _read(autograded)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if not grade_id or cell.cell_type != "code":
             continue
-        for output in cell.get("outputs", []):
+        outputs = cell.get("outputs", [])
+        if any(o.get("ename") == "CellTimeoutError" for o in outputs):  # after the interrupt's KeyboardInterrupt
+            found[grade_id] = "timed out: the cell ran longer than its time limit and was interrupted"
+            continue
+        for output in outputs:
             if output.get("output_type") == "error":
-                if output.get("ename") == "CellTimeoutError":
-                    found[grade_id] = "timed out"
+                if output.get("ename") == NOT_RUN:
+                    found[grade_id] = output.get("evalue", "")
                 else:
                     found[grade_id] = ANSI.sub("", f"{output.get('ename')}: {output.get('evalue')}")
                 break
@@ -181,6 +193,106 @@ def _messages(autograded: Path) -> dict[str, str]:
                 found[grade_id] = "wrote to stderr: " + ANSI.sub("", output.get("text", ""))
                 break
     return {k: v[:MESSAGE_LIMIT] + ("…" if len(v) > MESSAGE_LIMIT else "") for k, v in found.items()}
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    """A notebook, read quietly: nbformat warns about (and fixes) duplicate cell ids, which a
+    tampered submission may have; the grader reports tampering itself."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nbformat.read(path, as_version=4)
+
+
+def tampering(submitted: Path, release: Path) -> list[str]:
+    """What a submission changed in the cells it may not change, compared with the release:
+    test cells deleted, duplicated, edited, turned into markdown, their metadata changed or
+    stripped; solution cells whose id changed. (nbgrader restores all of it for grading.)"""
+    def by_id(nb):
+        found: dict[str, list] = {}
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id:
+                found.setdefault(grade_id, []).append(cell)
+        return found
+
+    given, original = _read(submitted), _read(release)
+    mine, theirs = by_id(original), by_id(given)
+    sources = {cell.source.strip() for cell in given.cells if cell.source.strip()}
+    found = []
+    for grade_id, (cell,) in mine.items():
+        meta = cell.metadata["nbgrader"]
+        locked_test = meta.get("grade") and not meta.get("solution")
+        copies = theirs.get(grade_id, [])
+        if not copies:
+            if not locked_test and not meta.get("solution"):
+                continue  # read-only text cells: nbgrader keeps them locked, their loss costs nothing
+            stripped = cell.source.strip() in sources
+            what = "test cell" if locked_test else "answer cell"
+            found.append(f"{what} {grade_id}: " + ("its nbgrader metadata was removed" if stripped else
+                                                   "deleted, or its id changed"))
+            continue
+        if len(copies) > 1:
+            found.append(f"cell {grade_id}: {len(copies)} copies")
+        if not locked_test:
+            continue
+        copy = copies[-1]
+        if copy.cell_type != cell.cell_type:
+            found.append(f"test cell {grade_id}: turned into {copy.cell_type}")
+        if copy.source.strip() != cell.source.strip():
+            found.append(f"test cell {grade_id}: its code was edited")
+        theirs_meta = copy.metadata.get("nbgrader", {})
+        changed = sorted(k for k in ("grade", "solution", "locked", "points") if theirs_meta.get(k) != meta.get(k))
+        if changed:
+            found.append(f"test cell {grade_id}: its metadata ({', '.join(changed)}) was changed")
+    return found
+
+
+def repair(path: Path, release: Path) -> None:
+    """Put back, in the copy at ``path``, what nbgrader needs intact before it can restore the
+    tests itself: nbgrader aborts the whole notebook on a duplicated grade id, an id it does
+    not know, or a test cell whose flags were changed. So: earlier copies of a duplicated cell
+    and cells with unknown ids become plain cells (their code still runs); locked cells (the
+    tests, the read-only text) become the release's again; answer cells keep the learner's
+    content with the release's cell type and flags. Deleted tests are re-added by nbgrader."""
+    import copy
+
+    nb, original = _read(path), _read(release)
+    reference = {c.metadata["nbgrader"]["grade_id"]: c for c in original.cells
+                 if c.metadata.get("nbgrader", {}).get("grade_id")}
+    last = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if grade_id not in reference or last.get(grade_id) != i:
+            del cell.metadata["nbgrader"]
+            continue
+        source = reference[grade_id]
+        flags = source.metadata["nbgrader"]
+        if flags.get("locked") or (flags.get("grade") and not flags.get("solution")):
+            fresh = copy.deepcopy(source)
+            if "id" in cell:
+                fresh["id"] = cell["id"]
+            nb.cells[i] = fresh
+        else:
+            cell.metadata["nbgrader"] = copy.deepcopy(flags)
+            if cell.cell_type != source.cell_type:
+                fresh = copy.deepcopy(source)
+                fresh.source = cell.source
+                nb.cells[i] = fresh
+    nbformat.write(nb, path)
+
+
+def _kernel_death(autograded: Path) -> str:
+    """Where the kernel died while the notebook was graded, or ""."""
+    nb = _read(autograded)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any(o.get("ename") == KERNEL_DIED for o in cell.get("outputs", [])):
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            where = f"code cell {index + 1}" + (f" ({grade_id})" if grade_id else "")
+            return f"the kernel died in {where}; what ran before it counts, the cells after it were not run"
+    return ""
 
 
 def _reason(stderr: str) -> str:
@@ -247,8 +359,13 @@ def _context():
     return _CONTEXT
 
 
-def _autograde_here(course: str, args: list[str], env: dict[str, str], log: str) -> None:
-    """The body of a grading process: ``nbgrader <args>`` in ``course``, its output to ``log``."""
+def _autograde_here(course: str, args: list[str], env: dict[str, str], log: str, memory: int | None = None) -> None:
+    """The body of a grading process: ``nbgrader <args>`` in ``course``, its output to ``log``;
+    this process and the kernel it starts may each map at most ``memory`` bytes."""
+    if memory:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -262,7 +379,8 @@ def _autograde_here(course: str, args: list[str], env: dict[str, str], log: str)
     NbGraderApp.launch_instance(args)
 
 
-def _run_nbgrader(course: Path, args: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, str]:
+def _run_nbgrader(course: Path, args: list[str], env: dict[str, str], timeout: float,
+                  memory: int | None = None, marker: str | None = None) -> tuple[int | None, str]:
     """Run ``nbgrader <args>`` in ``course`` in a process of its own: (exit code or None if it
     was killed after ``timeout`` seconds, its output)."""
     if os.name != "posix":
@@ -273,20 +391,77 @@ def _run_nbgrader(course: Path, args: list[str], env: dict[str, str], timeout: f
         except subprocess.TimeoutExpired as err:
             return None, str(err.stderr or "")
     log = course / "nbgrader.log"
-    process = _context().Process(target=_autograde_here, args=(str(course), args, env, str(log)))
+    process = _context().Process(target=_autograde_here, args=(str(course), args, env, str(log), memory))
     process.start()
     process.join(timeout)
     code = process.exitcode
     if process.is_alive():
+        if marker:  # the kernel first: it must not outlive its grader
+            _kill_leftovers(marker)
         process.kill()
         process.join()
         code = None
     return code, log.read_text(errors="replace") if log.exists() else ""
 
 
+def unreadable(path: Path) -> str | None:
+    """Why the file at ``path`` is not a notebook that can be graded, or None."""
+    data = Path(path).read_bytes()
+    if not data.strip():
+        return "the file is empty"
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return "not a notebook: the file is not text (is it an .ipynb file renamed?)"
+    except json.JSONDecodeError as err:
+        return f"not a notebook: the file is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})"
+    if not isinstance(raw, dict) or not ("cells" in raw or "worksheets" in raw):
+        return "not a notebook: a JSON file without notebook cells"
+    major = raw.get("nbformat")
+    if major not in (3, 4):
+        return f"not a notebook this course can read: nbformat {major!r} (expected 4)"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nbformat.reads(data.decode("utf-8-sig"), as_version=4)
+    except Exception as err:  # noqa: BLE001 - nbformat raises several kinds
+        return f"not a valid notebook: {type(err).__name__}: {str(err)[:300]}"
+    return None
+
+
+class _NotGradable(Exception):
+    """The submission cannot be graded at all; the message says why."""
+
+
+def _kill_leftovers(marker: str) -> int:
+    """Kill every process whose command line or environment mentions ``marker``: the kernel of
+    one grading (its connection file is in the grading's own folder, which its environment
+    names too) and whatever it started. Linux only; returns how many."""
+    killed = 0
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes():
+                os.kill(int(entry.name), 9)
+                killed += 1
+        except (OSError, ValueError):
+            continue
+    return killed
+
+
 def grade_one(submission: Submission, chapter: str, master: Path, work: Path, cells: list[GradedCell],
-              threads: int = 1, timeout: float = 1800) -> StudentResult:
-    """Autograde one submission in its own copy of the master course; never raises."""
+              threads: int = 1, timeout: float = TIME_LIMIT, cell_timeout: float | None = None,
+              memory_limit: int | None = MEMORY_LIMIT) -> StudentResult:
+    """Autograde one submission in its own copy of the master course; never raises.
+
+    ``timeout``: the whole notebook's limit, in seconds (then nothing is graded);
+    ``cell_timeout``: each cell's (then that cell fails, the rest is graded; default: the
+    course configuration's ``Execute.timeout``); ``memory_limit``: the bytes the grading
+    process and the kernel may each map (POSIX), beyond which allocations fail."""
     result = StudentResult(submission.student, submission.origin)
     start = time.monotonic()
     course = work / submission.student
@@ -297,38 +472,60 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
         shutil.copytree(master, course)
         target = course / "autograder" / "submitted" / submission.student / chapter / f"{chapter}.ipynb"
         target.parent.mkdir(parents=True)
+        why = unreadable(submission.path)
+        if why:
+            raise _NotGradable(why)
         shutil.copyfile(submission.path, target)  # read only: the given file is never touched
+        release = master.parent / "_release" / chapter / f"{chapter}.ipynb"
+        changes = tampering(target, release) if release.exists() else []
+        if changes:
+            repair(target, release)  # the copy; the submitted file is never touched
         stamp = submission.path.parent / "timestamp.txt"  # from `nbgrader collect`: late penalties
         if stamp.is_file():
             shutil.copyfile(stamp, target.parent / "timestamp.txt")
         env = tool_env()
         env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
         args = ["autograde", chapter, "--student", submission.student, "--force"]
+        if cell_timeout is not None:
+            args.append(f"--Execute.timeout={cell_timeout:g}")
+        # The kernel's connection file, hence its command line, is in a folder of this grading's
+        # own: afterwards, whatever still runs from there is killed.
+        sockets = Path(tempfile.mkdtemp(prefix="tt-kernel-"))
+        env["JUPYTER_RUNTIME_DIR"] = str(sockets)
+        args.append(f"--KernelManager.connection_file={sockets / 'kernel.json'}")
         if os.name == "posix":
             # The kernel talks over unix sockets, not TCP ports: two graders picking a free port at
             # the same moment can pick the same one. The socket path must be absolute (the kernel
             # runs in the notebook's folder, nbgrader in the course's) and short (unix limit ~100).
-            sockets = Path(tempfile.mkdtemp(prefix="tt-kernel-"))
             args += ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / 'k'}"]
-        code, output = _run_nbgrader(course, args, env, timeout)
+        code, output = _run_nbgrader(course, args, env, timeout, memory_limit, marker=str(sockets))
         autograded = course / "autograder" / "autograded" / submission.student / chapter / f"{chapter}.ipynb"
         if code is None:
-            result.problem = f"grading took longer than {timeout:g} s and was stopped"
+            result.problem = f"timed out: the notebook ran longer than the limit of {timeout:g} s and was stopped"
         elif code != 0 or not autograded.exists():
             result.problem = "nbgrader could not grade this submission: " + _reason(output)
         else:
             result.autograded = autograded
         messages = _messages(autograded) if result.autograded else {}
+        notes = [_kernel_death(autograded)] if result.autograded else []
+        if changes:
+            notes.append("cells the submission may not change were changed, and restored for grading: "
+                         + "; ".join(changes))
+        result.note = ". ".join(n for n in notes if n)
         result.cells = _scores_from(course / "autograder" / "gradebook.db", chapter, submission.student, cells,
                                     messages, result.problem)
         if result.problem:  # nothing was graded: no written answer waits for a grader either
             result.cells = [CellResult(c.cell, 0.0, "failed", result.problem) if c.score is None else c
                             for c in result.cells]
+    except _NotGradable as err:
+        result.problem = str(err)
+        result.cells = [CellResult(c, 0.0, "failed", result.problem) for c in cells]
     except Exception as err:  # noqa: BLE001 - one bad submission must never stop the class
         result.problem = result.problem or f"grading failed: {type(err).__name__}: {err}"
         result.cells = [CellResult(c, 0.0, "failed", result.problem) for c in cells]
     finally:
         if sockets is not None:
+            _kill_leftovers(str(sockets))
             shutil.rmtree(sockets, ignore_errors=True)
     result.seconds = time.monotonic() - start
     return result
@@ -338,7 +535,6 @@ def merge_into_class(result: StudentResult, chapter: str, work: Path, root: Path
     """Record one graded submission in the class gradebook and course folders, as
     ``nbgrader autograde`` run in the class course would have (manual grades are kept)."""
     from nbgrader.api import Gradebook, MissingEntry
-    from sqlalchemy.exc import SAWarning
 
     root = Path(root)
     student, course = result.student, work / result.student
@@ -351,10 +547,7 @@ def merge_into_class(result: StudentResult, chapter: str, work: Path, root: Path
                 pass
             shutil.rmtree(folders["autograded"], ignore_errors=True)
             return
-        with Gradebook("sqlite:///" + str(course / "autograder" / "gradebook.db")) as src, \
-                warnings.catch_warnings():
-            # nbgrader's add_submission makes SQLAlchemy warn about its own autoflush; harmless.
-            warnings.simplefilter("ignore", category=SAWarning)
+        with Gradebook("sqlite:///" + str(course / "autograder" / "gradebook.db")) as src:
             submitted = src.find_submission(chapter, student)
             dst.update_or_create_student(student)
             dst.update_or_create_submission(chapter, student, timestamp=submitted.timestamp)
@@ -393,11 +586,14 @@ def refresh(results: list[StudentResult], chapter: str, root: Path = ROOT) -> No
 
 
 def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int = 1, root: Path = ROOT,
-              progress: bool = True) -> list[StudentResult]:
+              progress: bool = True, time_limit: float = TIME_LIMIT, cell_timeout: float | None = None,
+              memory_limit: int | None = MEMORY_LIMIT) -> list[StudentResult]:
     """Grade every submission, ``jobs`` at a time, recording each in the class gradebook of the
     course at ``root``; results in the order of the student ids."""
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
+    if not time_limit > 0 or (cell_timeout is not None and not cell_timeout > 0):
+        raise ValueError(f"time limits must be positive, got {time_limit} and {cell_timeout}")
     root = Path(root)
     source = root / "solutions" / chapter / f"{chapter}.ipynb"
     if not source.exists():
@@ -414,7 +610,8 @@ def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int
 
     with ThreadPoolExecutor(max_workers=jobs) as pool, tqdm(total=len(submissions), desc=f"grading {chapter}",
                                                              disable=not progress, unit="notebook") as bar:
-        futures = [pool.submit(grade_one, s, chapter, master, work, cells, threads) for s in submissions]
+        futures = [pool.submit(grade_one, s, chapter, master, work, cells, threads, time_limit, cell_timeout,
+                               memory_limit) for s in submissions]
         for future in as_completed(futures):
             result = future.result()
             try:  # one writer: the class gradebook is written from this thread only
@@ -440,6 +637,8 @@ def results_json(result: StudentResult) -> dict:
                    + (f" ({result.pending} still to be graded by hand)." if result.pending else "."))
     if result.problem:
         output += f" Problem: {result.problem}"
+    if result.note:
+        output += f" Note: {result.note}"
     tests = []
     for c in result.cells:
         if c.score is None:
@@ -461,7 +660,8 @@ def feedback_html(result: StudentResult, chapter: str) -> str:
         rows.append(f"<tr style='background:{colour}'><td>{html.escape(c.cell.exercise)}</td>"
                     f"<td><code>{html.escape(c.cell.name)}</code></td><td>{points} / {c.cell.points:g}</td>"
                     f"<td>{html.escape(c.status)}</td><td><pre>{html.escape(message)}</pre></td></tr>")
-    problem = f"<p><strong>Problem:</strong> {html.escape(result.problem)}</p>" if result.problem else ""
+    problem = "".join(f"<p><strong>{label}:</strong> {html.escape(text)}</p>"
+                      for label, text in (("Problem", result.problem), ("Note", result.note)) if text)
     written = ""
     if result.manual_max:
         written = (f" Written answers: <strong>{result.manual_score:g} / {result.manual_max:g}</strong>"
@@ -505,7 +705,7 @@ def write_outputs(results: list[StudentResult], chapter: str, out: Path) -> Path
                             for e in exercises]
             per_cell = ["" if c.score is None else c.score for c in r.cells]
             writer.writerow([r.student, r.total, r.max_score + r.manual_max, r.score, r.max_score, r.manual_score,
-                             r.manual_max, r.pending] + per_exercise + per_cell + [r.problem])
+                             r.manual_max, r.pending] + per_exercise + per_cell + [r.problem or r.note])
     return grades
 
 
@@ -525,7 +725,7 @@ def summary(results: list[StudentResult]) -> str:
     for r in results:
         written = f"{r.manual_score:g} / {r.manual_max:g}" + ("*" if r.pending else " ")
         lines.append(f"{r.student:<{width}}  {r.score:>6g} / {r.max_score:<4g}  {written:>11}  "
-                     f"{r.seconds:5.1f}s  {r.problem}")
+                     f"{r.seconds:5.1f}s  {r.problem or r.note}")
     if any(r.pending for r in results):
         lines.append("* written answers still to grade by hand (formgrader in `make lab`), then "
                      "`python -m autograder export`")

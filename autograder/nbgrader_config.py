@@ -30,6 +30,24 @@ c.Execute.timeout = 120
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
+# Autograding (autograder/preprocessors.py): a kernel that dies fails the cell that killed it
+# and the cells after it, not the whole notebook; after executing, stderr chatter becomes
+# stdout (nbgrader would score the cell 0), and each cell's outputs are capped in bytes.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+
+c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.SurviveKernelDeath", IgnorePattern, ClearMetadataPreprocessor,
+    "autograder.preprocessors.StderrToStdout", LimitOutput, "autograder.preprocessors.LimitOutputBytes",
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+]
+c.LimitOutputBytes.max_bytes = 200_000
+# A test cell a submission deleted (or whose metadata it stripped) is put back from the
+# gradebook, like an edited one: tests are graded from the source, never from the submission.
+c.OverwriteCells.add_missing_cells = True
+
 # nbgrader scores a test cell 0 when anything is printed on stderr. A warning from PyTorch
 # or NumPy (deprecations, "UserWarning: ...") is not a wrong answer, so in the kernels that
 # validate and grade, warnings are printed on stdout instead: still visible, never fatal.

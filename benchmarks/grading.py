@@ -2,7 +2,8 @@
 
     python benchmarks/grading.py [--n 20] [--chapter ID] [--repeat 3]
 
-The N submissions are copies of the chapter's solution notebook (solutions/ID/ID.ipynb):
+The N submissions are copies of the example class's complete notebook (the release with
+the solution filled in: autograder/examples/ID/example-ada_ID.ipynb):
 all identical, all expected to earn full marks. This is a throughput benchmark. What is
 measured, in one run, in this order (wall time):
 
@@ -154,7 +155,7 @@ def main() -> int:
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1, got {args.repeat}")
     chapter, n = args.chapter, args.n
-    solution = ROOT / "solutions" / chapter / f"{chapter}.ipynb"
+    solution = ROOT / "autograder" / "examples" / chapter / f"example-ada_{chapter}.ipynb"
     if not solution.exists():
         parser.error(f"unknown chapter {chapter!r}: {solution} does not exist")
     # The kernels (nbclient's and nbgrader's) must be this environment's python.
@@ -184,7 +185,7 @@ def main() -> int:
 
     speedup = serial / grade[2]
     overhead = grade[1] / n - execute
-    print(f"\n{chapter}: {n} submission(s) (copies of the solution), {os.cpu_count()} CPU cores, wall time\n")
+    print(f"\n{chapter}: {n} submission(s) (copies of a complete learner's notebook), {os.cpu_count()} CPU cores, wall time\n")
     print("| measurement | total (s) | per submission (s) |")
     print("|---|---:|---:|")
     print(f"| execute one notebook with nbclient (median of {args.repeat}) | | {execute:.1f} |")

@@ -54,12 +54,12 @@ def exercises_of(nb: nbformat.NotebookNode) -> dict[str, Exercise]:
 
 
 def failed(outputs) -> str | None:
-    """Why a cell failed the way nbgrader sees it (an error, or anything on stderr), or None."""
+    """Why a cell failed the way the course's grader sees it (an error), or None. (Plain
+    nbgrader also fails a cell that writes to stderr; the course's grader turns stderr into
+    stdout first: autograder/preprocessors.py.)"""
     for output in outputs:
         if output.get("output_type") == "error":
             return f"{output.get('ename')}: {output.get('evalue')}"
-        if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            return f"stderr: {output.get('text', '')[:200]}"
     return None
 
 

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from conftest import ROOT
 from notebook_session import wrong_answer_tests
-
-# One kernel serves the whole module: keep its tests on one xdist worker.
-pytestmark = pytest.mark.xdist_group("wrong_answers_01")
 
 NOTEBOOK = ROOT / "solutions" / "01_regularization" / "01_regularization.ipynb"
 

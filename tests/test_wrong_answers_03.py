@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from conftest import ROOT
 from notebook_session import wrong_answer_tests
-
-# One kernel serves the whole module: keep its tests on one xdist worker.
-pytestmark = pytest.mark.xdist_group("wrong_answers_03")
 
 NOTEBOOK = ROOT / "solutions" / "03_initialization" / "03_initialization.ipynb"
 

@@ -1,0 +1,121 @@
+"""nbgrader preprocessors the course adds to ``nbgrader autograde`` (see nbgrader_config.py).
+
+- ``StderrToStdout``: nbgrader scores a test cell 0 when anything appears on stderr. A
+  correct answer may chatter there (a library's progress bar, a C++ warning, a debugging
+  ``print(..., file=sys.stderr)``); a wrong one fails by raising. So after execution,
+  stderr streams become stdout streams: still visible in the autograded notebook, never
+  fatal. Runs after the notebook executed, so nothing the submission does can undo it.
+- ``LimitOutputBytes``: nbgrader's ``LimitOutput`` counts lines; one line of 100 MB is one
+  line. This caps the bytes of every cell's outputs (text, images, everything), so a flood
+  cannot bloat the autograded notebook, the feedback or the gradebook's machine.
+- ``SurviveKernelDeath``: nbgrader's ``Execute``, except that a kernel that dies fails
+  only the cell that killed it and the cells after it, not the whole notebook.
+"""
+from __future__ import annotations
+
+import json
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Integer
+
+KERNEL_DIED = "KernelDied"
+NOT_RUN = "NotRun"
+TRUNCATED = "\n... output truncated: {} more bytes were not kept (limit {} bytes per cell) ...\n"
+
+
+class StderrToStdout(NbGraderPreprocessor):
+    """Turn every stderr stream of a code cell into a stdout stream."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    output["name"] = "stdout"
+        return cell, resources
+
+
+def _size(output) -> int:
+    return len(json.dumps(output, ensure_ascii=False).encode())
+
+
+class LimitOutputBytes(NbGraderPreprocessor):
+    """Keep at most ``max_bytes`` of each code cell's outputs; errors are always kept (short)."""
+
+    max_bytes = Integer(200_000, help="most bytes of outputs kept per cell (-1: no limit)").tag(config=True)
+    max_error_bytes = Integer(4_000, help="most bytes kept of an error's message and traceback").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type != "code" or self.max_bytes < 0:
+            return cell, resources
+        kept, used, dropped = [], 0, 0
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                self._shorten_error(output)
+                kept.append(output)  # nbgrader needs it to score the cell
+                continue
+            size = _size(output)
+            room = self.max_bytes - used
+            if size <= room:
+                kept.append(output)
+                used += size
+            elif output.get("output_type") == "stream" and room > 200:
+                text = output.get("text", "")
+                if isinstance(text, list):
+                    text = "".join(text)
+                cut = text.encode()[: room - 200].decode(errors="ignore")
+                output["text"] = cut
+                kept.append(output)
+                used = self.max_bytes
+                dropped += size - _size(output)
+            else:
+                dropped += size
+        if dropped:
+            kept.append(new_output("stream", name="stdout", text=TRUNCATED.format(dropped, self.max_bytes)))
+        cell.outputs = kept
+        return cell, resources
+
+    def _shorten_error(self, output) -> None:
+        limit = self.max_error_bytes
+        if len(str(output.get("evalue", "")).encode()) > limit:
+            output["evalue"] = str(output["evalue"]).encode()[:limit].decode(errors="ignore") + " ... (truncated)"
+        traceback = output.get("traceback", [])
+        total = sum(len(line.encode()) for line in traceback)
+        if total > limit:
+            short, used = [], 0
+            for line in traceback:
+                if used + len(line.encode()) > limit:
+                    short.append("... (traceback truncated)")
+                    break
+                short.append(line)
+                used += len(line.encode())
+            output["traceback"] = short
+
+
+class SurviveKernelDeath(Execute):
+    """nbgrader's ``Execute``, except that a kernel that dies (``os._exit``, a segfault, the
+    memory cap) does not fail the whole notebook: the cell that killed it gets an error, every
+    later code cell is marked as not run, and what ran before keeps its score."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._died_in = None
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._died_in is not None:
+            cell.outputs = [new_output("error", ename=NOT_RUN, traceback=[],
+                                       evalue=f"not run: the kernel died earlier, in {self._died_in}")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")[:60]
+            self._died_in = f"code cell {index + 1}" + (f" ({grade_id})" if grade_id else f" ({first!r})")
+            self.log.warning("The kernel died in %s; the later cells are not run", self._died_in)
+            cell.outputs.append(new_output("error", ename=KERNEL_DIED, traceback=[], evalue=(
+                "the kernel died while running this cell: it crashed, exited (os._exit), or ran out of memory")))
+            return cell, resources
