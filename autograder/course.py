@@ -12,6 +12,22 @@ def chapter_ids(root: Path = ROOT) -> list[str]:
     return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
+def copy_course(dest: Path, root: Path = ROOT) -> Path:
+    """A throwaway nbgrader course at ``dest``: the course's sources, release and configuration
+    (no gradebook, no submissions). For tests and benchmarks that must not touch the course."""
+    import shutil
+
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    for folder in ("solutions", "chapters"):
+        shutil.copytree(Path(root) / folder, dest / folder, ignore=ignore)
+    (dest / "autograder").mkdir()
+    shutil.copy(Path(root) / "autograder" / "nbgrader_config.py", dest / "autograder" / "nbgrader_config.py")
+    shutil.copy(Path(root) / "nbgrader_config.py", dest / "nbgrader_config.py")
+    return dest
+
+
 def tool_env() -> dict[str, str]:
     """The environment for nbgrader subprocesses: nbgrader runs ``alembic`` (and the
     kernels' ``python``) by name, so this Python's ``bin/`` must come first on PATH even

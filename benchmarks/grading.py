@@ -43,7 +43,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from autograder.course import tool_env
+from autograder.course import copy_course, tool_env
 from autograder.grade import grade_all
 from autograder.intake import collect
 
@@ -58,18 +58,6 @@ class BenchmarkError(RuntimeError):
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def copy_course(dest: Path) -> Path:
-    """A throwaway copy of the course's nbgrader directory, as tests/conftest.py makes it."""
-    dest.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-    for folder in ("solutions", "chapters"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
-    (dest / "autograder").mkdir()
-    shutil.copy(ROOT / "autograder" / "nbgrader_config.py", dest / "autograder" / "nbgrader_config.py")
-    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
-    return dest
 
 
 def students(n: int) -> list[str]:

@@ -9,14 +9,13 @@ import os
 os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = "1"
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import matplotlib
 import pytest
 
-from autograder.course import tool_env
+from autograder.course import copy_course, tool_env  # noqa: F401 - copy_course: for the tests
 
 matplotlib.use("Agg")
 
@@ -27,18 +26,6 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*/*.ipynb"))
 
 def run(cmd: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=timeout)
-
-
-def copy_course(dest: Path) -> Path:
-    """A copy of the course's nbgrader directory (sources, release, configuration) at ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-    for folder in ("solutions", "chapters"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
-    (dest / "autograder").mkdir()
-    shutil.copy(ROOT / "autograder" / "nbgrader_config.py", dest / "autograder" / "nbgrader_config.py")
-    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
-    return dest
 
 
 @pytest.fixture
