@@ -39,7 +39,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 )
 
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.SurviveKernelDeath", IgnorePattern, ClearMetadataPreprocessor,
+    "autograder.preprocessors.VerifiedExecute", IgnorePattern, ClearMetadataPreprocessor,
     "autograder.preprocessors.StderrToStdout", LimitOutput, "autograder.preprocessors.LimitOutputBytes",
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]

@@ -14,14 +14,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
+OUTSIDE_FAILED = "OutsideCheckFailed"  # = autograder.verify.OUTSIDE_FAILED
 TRUNCATED = "\n... output truncated: {} more bytes were not kept (limit {} bytes per cell) ...\n"
 
 
@@ -119,3 +121,68 @@ class SurviveKernelDeath(Execute):
             cell.outputs.append(new_output("error", ename=KERNEL_DIED, traceback=[], evalue=(
                 "the kernel died while running this cell: it crashed, exited (os._exit), or ran out of memory")))
             return cell, resources
+
+
+class VerifiedExecute(SurviveKernelDeath):
+    """``SurviveKernelDeath``, and every test cell that passed in the kernel is checked again
+    outside it (``autograder/verify.py``): its verifier's code runs in the kernel on inputs of
+    its own, and the data it returns is judged here, against the reference solution. A cell
+    whose check fails gets an error output, hence 0 points, whatever the notebook did to the
+    tests inside the kernel."""
+
+    solutions_directory = Unicode("", help="the nbgrader source folder (default: ./solutions)").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        from .verify import learner_sources, verifiers
+
+        info = (resources or {}).get("nbgrader", {})
+        self._chapter = info.get("assignment", "")
+        root = Path(self.solutions_directory or Path.cwd() / "solutions")
+        self._solution = root / self._chapter / f"{info.get('notebook', self._chapter)}.ipynb"
+        self._verifiers = verifiers(self._chapter) if self._solution.is_file() else {}
+        if not self._verifiers:
+            self.log.warning("No verifiers for %s: test verdicts are decided inside the kernel only", self._chapter)
+        self._sources = learner_sources(nb)
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        meta = cell.metadata.get("nbgrader", {})
+        if (cell.cell_type != "code" or not meta.get("grade") or meta.get("solution") or self._died_in is not None
+                or any(o.get("output_type") == "error" for o in cell.outputs)):
+            return cell, resources
+        verifier = self._verifiers.get(meta.get("grade_id"))
+        if verifier is None:
+            if self._verifiers:
+                self.log.warning("Test cell %s has no verifier", meta.get("grade_id"))
+            return cell, resources
+        why = self._verify(verifier, meta["grade_id"], index)
+        if why:
+            cell.outputs.append(new_output("error", ename=OUTSIDE_FAILED, traceback=[],
+                                           evalue="checked outside the notebook: " + why))
+        return cell, resources
+
+    def _verify(self, verifier, grade_id: str, index: int) -> str | None:
+        import os
+        import tempfile
+
+        from nbformat.v4 import new_code_cell
+
+        from .verify import judge, kernel_code
+
+        folder = Path(os.environ.get("JUPYTER_RUNTIME_DIR") or tempfile.gettempdir())
+        out = folder / f"tt-verify-{os.getpid()}-{index}.json"
+        out.unlink(missing_ok=True)
+        probe = new_code_cell(kernel_code(verifier.collect, out))
+        try:
+            self.execute_cell(probe, index, store_history=False)
+        except DeadKernelError:
+            self._died_in = f"the check of code cell {index + 1} ({grade_id})"
+            return "the kernel died while your code ran on the check's inputs"
+        timed_out = any(o.get("ename") == "CellTimeoutError" for o in probe.outputs)
+        try:
+            if timed_out:
+                return "your code ran longer than the cell's time limit on the check's inputs"
+            return judge(verifier, self._solution, grade_id, out, self._sources)
+        finally:
+            out.unlink(missing_ok=True)

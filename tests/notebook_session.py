@@ -73,6 +73,9 @@ class NotebookSession:
         self.path = Path(path)
         self.nb = nbformat.read(self.path, as_version=4)
         self.exercises = exercises_of(self.nb)
+        from autograder.verify import verifiers
+
+        self.verifiers = verifiers(self.path.parent.name)
         os.environ["PATH"] = tool_env()["PATH"]
         self.client = NotebookClient(self.nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                                      extra_arguments=grading_kernel_arguments(),
@@ -108,6 +111,45 @@ class NotebookSession:
             why = failed(self.run(ex.solution))
             assert why is None, f"restoring the solution of {exercise} failed: {why}"
 
+    def verify(self, test: str, sources: list[str]) -> str | None:
+        """Why ``test``'s verifier (autograder/verifiers/) rejects what the kernel's current
+        answers return, or None: the same code, file and judge as grading uses."""
+        import tempfile
+
+        from autograder.verify import judge, kernel_code
+
+        verifier = self.verifiers.get(test)
+        if verifier is None:
+            return f"{test} has no verifier"
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "data.json"
+            self.run(kernel_code(verifier.collect, out))
+            return judge(verifier, self.path, test, out, sources)
+
+    def sources_with(self, exercise: str, answer: str) -> list[str]:
+        """The learner's code cells with ``answer`` in place of the exercise's solution."""
+        from autograder.verify import learner_sources
+
+        nb = nbformat.from_dict(self.nb)
+        for cell in nb.cells:
+            if _nbgrader(cell).get("grade_id") == exercise:
+                cell.source = answer
+        return learner_sources(nb)
+
+    def grade_both(self, exercise: str, answer: str) -> dict[str, tuple[str | None, str | None]]:
+        """Like ``grade``, with each test cell's verdict inside the kernel and outside it:
+        ``{test grade_id: (why it failed in the kernel, why its verifier rejected it)}``."""
+        ex = self.exercises[exercise]
+        sources = self.sources_with(exercise, answer)
+        try:
+            why = failed(self.run(answer))
+            if why:
+                raise AssertionError(f"the answer for {exercise} does not even run: {why}")
+            return {test: (failed(self.run(source)), self.verify(test, sources)) for test, source in ex.tests.items()}
+        finally:
+            why = failed(self.run(ex.solution))
+            assert why is None, f"restoring the solution of {exercise} failed: {why}"
+
     def close(self) -> None:
         self._context.__exit__(None, None, None)
 
@@ -121,9 +163,12 @@ def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: 
 
     - the reference solution passes every test cell, and every exercise has at least three
       wrong answers and one alternative right answer;
-    - each wrong answer fails at least one test cell and so loses points;
+    - each wrong answer fails at least one test cell and so loses points, and every test
+      cell it fails inside the kernel is rejected by that cell's verifier too (outside the
+      kernel, where the notebook cannot game the verdict: autograder/verify.py);
     - each alternative right answer (written differently, drawing random numbers in another
-      order) passes every test cell.
+      order) passes every test cell and every verifier;
+    - every test cell has a verifier, and the verifiers accept the reference solution.
     """
     import pytest
 
@@ -135,20 +180,29 @@ def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: 
 
     def test_reference_solution_passes_every_test_cell(session):
         assert not session.baseline_failures, session.baseline_failures
+        tests = {t for ex in session.exercises.values() for t in ex.tests}
+        assert set(session.verifiers) == tests, "every test cell needs a verifier (autograder/verifiers/)"
+        sources = session.sources_with("", "")
+        rejected = {t: why for t in sorted(tests) if (why := session.verify(t, sources))}
+        assert not rejected, f"verifiers reject the reference solution: {rejected}"
         assert set(wrong) == set(right) == set(session.exercises), "every exercise needs wrong and right answers"
         assert all(len(variants) >= 3 for variants in wrong.values()), "at least three wrong answers per exercise"
 
     @pytest.mark.parametrize("exercise,label", [(e, label) for e, variants in wrong.items() for label in variants])
     def test_wrong_answer_loses_points(session, exercise, label):
-        results = session.grade(exercise, wrong[exercise][label])
-        lost = {test: why for test, why in results.items() if why}
+        results = session.grade_both(exercise, wrong[exercise][label])
+        lost = {test: inside for test, (inside, _) in results.items() if inside}
         assert lost, f"{exercise} ({label}) passed every test cell: {sorted(results)}"
         assert sum(session.exercises[exercise].points[t] for t in lost) > 0
+        # Outside the kernel, each of those cells is rejected too: a notebook that games the
+        # tests inside its kernel gains nothing with this mistake.
+        accepted = sorted(test for test in lost if results[test][1] is None)
+        assert not accepted, f"{exercise} ({label}): the verifiers of {accepted} accept it, their tests do not"
 
     @pytest.mark.parametrize("exercise", sorted(right))
     def test_another_right_answer_keeps_every_point(session, exercise):
-        results = session.grade(exercise, right[exercise])
-        failures = {test: why for test, why in results.items() if why}
+        results = session.grade_both(exercise, right[exercise])
+        failures = {test: why for test, pair in results.items() for why in pair if why}
         assert not failures, f"a correct {exercise} written differently failed: {failures}"
 
     return (session, test_reference_solution_passes_every_test_cell, test_wrong_answer_loses_points,
