@@ -40,7 +40,7 @@ from pathlib import Path
 import nbformat
 
 from .course import ROOT, tool_env
-from .preprocessors import KERNEL_DIED, NOT_RUN
+from .preprocessors import KERNEL_DIED, NOT_RUN, OUTSIDE_FAILED
 from .intake import Submission
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -455,13 +455,14 @@ def _kill_leftovers(marker: str) -> int:
 
 def grade_one(submission: Submission, chapter: str, master: Path, work: Path, cells: list[GradedCell],
               threads: int = 1, timeout: float = TIME_LIMIT, cell_timeout: float | None = None,
-              memory_limit: int | None = MEMORY_LIMIT) -> StudentResult:
+              memory_limit: int | None = MEMORY_LIMIT, sandboxed: bool = False) -> StudentResult:
     """Autograde one submission in its own copy of the master course; never raises.
 
     ``timeout``: the whole notebook's limit, in seconds (then nothing is graded);
     ``cell_timeout``: each cell's (then that cell fails, the rest is graded; default: the
     course configuration's ``Execute.timeout``); ``memory_limit``: the bytes the grading
-    process and the kernel may each map (POSIX), beyond which allocations fail."""
+    process and the kernel may each map (POSIX), beyond which allocations fail; ``sandboxed``:
+    run the kernel in a bubblewrap sandbox (``autograder/sandbox.py``)."""
     result = StudentResult(submission.student, submission.origin)
     start = time.monotonic()
     course = work / submission.student
@@ -498,6 +499,12 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
             # the same moment can pick the same one. The socket path must be absolute (the kernel
             # runs in the notebook's folder, nbgrader in the course's) and short (unix limit ~100).
             args += ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / 'k'}"]
+        if sandboxed:  # the kernel sees its own folder and what it needs to run, nothing else
+            from .sandbox import KERNEL_NAME, install_kernel
+
+            env["JUPYTER_PATH"] = str(install_kernel(sockets, course / "autograder" / "autograded"
+                                                     / submission.student / chapter))
+            args.append(f"--Execute.kernel_name={KERNEL_NAME}")
         code, output = _run_nbgrader(course, args, env, timeout, memory_limit, marker=str(sockets))
         autograded = course / "autograder" / "autograded" / submission.student / chapter / f"{chapter}.ipynb"
         if code is None:
@@ -508,6 +515,10 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
             result.autograded = autograded
         messages = _messages(autograded) if result.autograded else {}
         notes = [_kernel_death(autograded)] if result.autograded else []
+        outside = sorted(k for k, v in messages.items() if v.startswith(OUTSIDE_FAILED))
+        if outside:
+            notes.append("tests that passed inside the notebook failed the same check made outside it, where the "
+                         "notebook cannot change the verdict (did it redefine the checks?): " + ", ".join(outside))
         if changes:
             notes.append("cells the submission may not change were changed, and restored for grading: "
                          + "; ".join(changes))
@@ -585,19 +596,51 @@ def refresh(results: list[StudentResult], chapter: str, root: Path = ROOT) -> No
         r.cells = _scores_from(gradebook, chapter, r.student, [c.cell for c in r.cells], messages, r.problem)
 
 
+NO_SANDBOX = """
+================================ WARNING ================================
+The submissions' code runs WITHOUT A SANDBOX: {why}.
+A submission can read solutions/, the gradebook and the other students'
+work, write to them, and use the network while it is graded. Install
+bubblewrap to grade safely, or pass --sandbox off to silence this warning
+for submissions you trust.
+==========================================================================
+"""
+
+
+def sandbox_problem(sandbox: str = "auto") -> str | None:
+    """Why kernels will not be sandboxed (warned about loudly, on stderr), or None.
+    Raises ValueError if ``sandbox`` is "require" and no sandbox is possible."""
+    if sandbox == "off":
+        return "--sandbox off"
+    from .sandbox import unavailable
+
+    why = unavailable()
+    if why and sandbox == "require":
+        raise ValueError(f"--sandbox require: no sandbox is possible on this machine: {why}")
+    if why:
+        print(NO_SANDBOX.format(why=why), file=sys.stderr, flush=True)
+    return why
+
+
 def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int = 1, root: Path = ROOT,
               progress: bool = True, time_limit: float = TIME_LIMIT, cell_timeout: float | None = None,
-              memory_limit: int | None = MEMORY_LIMIT) -> list[StudentResult]:
+              memory_limit: int | None = MEMORY_LIMIT, sandbox: str = "auto") -> list[StudentResult]:
     """Grade every submission, ``jobs`` at a time, recording each in the class gradebook of the
-    course at ``root``; results in the order of the student ids."""
+    course at ``root``; results in the order of the student ids.
+
+    ``sandbox``: "auto" runs each kernel in a bubblewrap sandbox where possible, and warns
+    loudly where not; "require" refuses to grade without one; "off" never uses one."""
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
     if not time_limit > 0 or (cell_timeout is not None and not cell_timeout > 0):
         raise ValueError(f"time limits must be positive, got {time_limit} and {cell_timeout}")
+    if sandbox not in ("auto", "require", "off"):
+        raise ValueError(f"sandbox must be auto, require or off, got {sandbox!r}")
     root = Path(root)
     source = root / "solutions" / chapter / f"{chapter}.ipynb"
     if not source.exists():
         raise ValueError(f"unknown chapter {chapter!r}: {source} does not exist")
+    sandboxed = sandbox != "off" and not sandbox_problem(sandbox)
     cells = graded_cells(source)
     work.mkdir(parents=True, exist_ok=True)
     master = prepare_master(chapter, work, root)
@@ -611,7 +654,7 @@ def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int
     with ThreadPoolExecutor(max_workers=jobs) as pool, tqdm(total=len(submissions), desc=f"grading {chapter}",
                                                              disable=not progress, unit="notebook") as bar:
         futures = [pool.submit(grade_one, s, chapter, master, work, cells, threads, time_limit, cell_timeout,
-                               memory_limit) for s in submissions]
+                               memory_limit, sandboxed) for s in submissions]
         for future in as_completed(futures):
             result = future.result()
             try:  # one writer: the class gradebook is written from this thread only

@@ -156,13 +156,13 @@ class VerifiedExecute(SurviveKernelDeath):
             if self._verifiers:
                 self.log.warning("Test cell %s has no verifier", meta.get("grade_id"))
             return cell, resources
-        why = self._verify(verifier, meta["grade_id"], index)
+        why = self._verify(verifier, meta["grade_id"], cell, index)
         if why:
             cell.outputs.append(new_output("error", ename=OUTSIDE_FAILED, traceback=[],
                                            evalue="checked outside the notebook: " + why))
         return cell, resources
 
-    def _verify(self, verifier, grade_id: str, index: int) -> str | None:
+    def _verify(self, verifier, grade_id: str, cell, index: int) -> str | None:
         import os
         import tempfile
 
@@ -179,6 +179,8 @@ class VerifiedExecute(SurviveKernelDeath):
         except DeadKernelError:
             self._died_in = f"the check of code cell {index + 1} ({grade_id})"
             return "the kernel died while your code ran on the check's inputs"
+        finally:
+            self.nb.cells[index] = cell  # nbclient put the probe in the notebook in its place
         timed_out = any(o.get("ename") == "CellTimeoutError" for o in probe.outputs)
         try:
             if timed_out:

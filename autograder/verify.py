@@ -51,6 +51,25 @@ def raises(fn, *args, **kwargs):
     return None
 
 
+def gradient_probe(fn, x, seed=0, directions=3, h=1e-6):
+    """What a gradient check needs, as data: ``fn``'s autograd gradient of a random weighting
+    of its output at ``x`` (float64), and central finite differences of the same weighting
+    along random directions. Judged by ``verify.gradients_consistent``, as gradcheck would."""
+    import torch
+    g = torch.Generator().manual_seed(seed)
+    x = x.detach().to(torch.float64).requires_grad_(True)
+    out = fn(x)
+    weight = torch.randn(out.shape, generator=g, dtype=torch.float64)
+    grad = None
+    if isinstance(out, torch.Tensor) and out.requires_grad:
+        grad = torch.autograd.grad((out * weight).sum(), x, allow_unused=True)[0]
+    ds = [torch.randn(x.shape, generator=g, dtype=torch.float64) for _ in range(directions)]
+    with torch.no_grad():
+        fd = [float(((fn(x + h * d) - fn(x - h * d)) * weight).sum() / (2 * h)) for d in ds]
+    return {"gradient": grad, "directions": ds, "finite differences": fd,
+            "dtype": out.dtype if isinstance(out, torch.Tensor) else None}
+
+
 def _tt_encode(obj, depth=0):
     import base64, math, numpy, torch
     if depth > 30:
@@ -282,6 +301,28 @@ def same(got: Any, ref: Any, where: str = "result", rtol: float | None = None, a
             _fail(f"{where} is {got!r} but should be {ref!r}")
     elif type(got) is not type(ref) or got != ref:
         _fail(f"{where} is {got!r} but should be {ref!r}")
+
+
+def gradients_consistent(got: Any, ref: dict, name: str, atol: float = 1e-5, rtol: float = 1e-3) -> None:
+    """Judge a ``gradient_probe``: the learner's autograd gradient must agree with finite
+    differences of the learner's own function (gradcheck's test), along the reference's
+    random directions; a missing gradient or a changed dtype fails, as in ``check_gradients``."""
+    import torch
+    from traintech.testing import _fail
+
+    if not isinstance(got, dict) or not isinstance(got.get("gradient"), torch.Tensor):
+        _fail(f"{name} has no gradient: its output is not connected to the input in the autograd graph.",
+              "build the result from tensor operations on x (no .detach(), .item(), .numpy() or torch.tensor(...)).")
+    if got.get("dtype") != torch.float64:
+        _fail(f"{name} turned float64 input into {got.get('dtype')}: keep the input's dtype.")
+    grad, fd = got["gradient"].to(torch.float64), got.get("finite differences")
+    if grad.shape != ref["gradient"].shape or not isinstance(fd, list) or len(fd) != len(ref["directions"]):
+        _fail(f"{name}'s gradient has the wrong shape.")
+    for d, numeric in zip(ref["directions"], fd):
+        analytic = float((grad * d).sum())
+        if not isinstance(numeric, (int, float)) or not abs(analytic - numeric) <= atol + rtol * abs(numeric):
+            _fail(f"{name}'s gradient disagrees with finite differences: along a random direction autograd gives "
+                  f"{analytic:.6g}, finite differences {numeric}.")
 
 
 Judge = Callable[[Any, Any, Context], None]

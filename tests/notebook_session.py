@@ -165,7 +165,8 @@ def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: 
       wrong answers and one alternative right answer;
     - each wrong answer fails at least one test cell and so loses points, and every test
       cell it fails inside the kernel is rejected by that cell's verifier too (outside the
-      kernel, where the notebook cannot game the verdict: autograder/verify.py);
+      kernel, where the notebook cannot game the verdict: autograder/verify.py), and no
+      other cell's verifier rejects it (verifiers check what their tests check, no more);
     - each alternative right answer (written differently, drawing random numbers in another
       order) passes every test cell and every verifier;
     - every test cell has a verifier, and the verifiers accept the reference solution.
@@ -198,6 +199,10 @@ def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: 
         # tests inside its kernel gains nothing with this mistake.
         accepted = sorted(test for test in lost if results[test][1] is None)
         assert not accepted, f"{exercise} ({label}): the verifiers of {accepted} accept it, their tests do not"
+        # ... and no other: a verifier stricter than its test would cost an honest mistake twice.
+        stricter = {test: outside for test, (inside, outside) in results.items() if outside and not inside}
+        assert not stricter, (f"{exercise} ({label}): verifiers reject cells whose tests accept it (a verifier "
+                              f"must check what its test checks, no more): {stricter}")
 
     @pytest.mark.parametrize("exercise", sorted(right))
     def test_another_right_answer_keeps_every_point(session, exercise):

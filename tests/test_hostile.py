@@ -80,6 +80,36 @@ TAMPERING = {
 }
 
 
+# 5. gaming the checks from a cell of the learner's own, inserted before the test cell the honest
+#    code fails: each makes that test pass inside the kernel (nbgrader alone gives 4 of 4).
+GAMING = {
+    "g-helpers": ("import traintech.testing as T\n"
+                  "T.assert_close = T.assert_true = T.check_no_delegation = T.check_gradients = lambda *a, **k: None",
+                  "redefined traintech.testing's checks"),
+    "g-modules": ("import sys, types\nfake = types.ModuleType('traintech.testing')\n"
+                  "fake.__getattr__ = lambda name: (lambda *a, **k: None)\nsys.modules['traintech.testing'] = fake",
+                  "a fake traintech.testing in sys.modules"),
+    "g-torch": ("torch.Tensor.any = lambda self, *a, **k: False\ntorch.allclose = lambda *a, **k: True\n"
+                "torch.testing.assert_close = lambda *a, **k: None",
+                "patched torch's comparisons"),
+    "g-reference": ("import sklearn.preprocessing as P, numpy as np\n"
+                    "P.StandardScaler.fit_transform = lambda self, a: (a - a.mean(0)) / a.std(0, ddof=1)\n"
+                    "_std = torch.Tensor.std\n"
+                    "torch.Tensor.std = lambda self, *a, correction=None, **k: _std(self, *a, **k)",
+                    "patched the functions the expected values come from"),
+    "g-swallow": ("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
+                  "swallowed the tests' errors"),
+    "g-fake": ("import json, os\nprint('All tests passed. Score: 4/4')\n"
+               "for folder in ('.', '..', '../..', '../../..', os.environ.get('JUPYTER_RUNTIME_DIR', '.')):\n"
+               "    for name in ('results.json', 'grading.json'):\n"
+               "        try:\n"
+               "            open(os.path.join(folder, name), 'w').write(json.dumps({'score': 100, 'tests': []}))\n"
+               "        except OSError:\n"
+               "            pass",
+               "printed fake success and wrote fake results"),
+}
+
+
 # session, not module: xdist may run another module's tests on this worker in between,
 # which would tear a module fixture down and grade the whole class again.
 @pytest.fixture(scope="session")
@@ -102,6 +132,8 @@ def batch(tmp_path_factory):
     _answer(folder, "memory", last_cell="hog = bytearray(16 * 2**30)")
     for student, (tamper, _) in TAMPERING.items():
         _tampered(folder, student, tamper)
+    for student, (code, _) in GAMING.items():
+        _tampered(folder, student, lambda nb, i, code=code: nb.cells.insert(i, nbformat.v4.new_code_cell(code)))
     _tampered(folder, "t-solutionid", lambda nb, i: nb.cells[i - 1].metadata["nbgrader"].update(grade_id="mine"),
               honest_mistake=False)  # the right answer, in a cell whose id was changed
     # 3. files that are not notebooks
@@ -132,7 +164,7 @@ def _scores(result):
 def test_the_batch_grades_everyone(batch):
     results, _ = batch
     assert set(results) == {"good", "loop", "flood", "chatter", "empty", "badjson", "binary", "nocells", "nbformat5",
-                            "exits", "segfault", "memory", "t-solutionid", *TAMPERING}
+                            "exits", "segfault", "memory", "t-solutionid", *TAMPERING, *GAMING}
     assert results["good"].score == 4.0 and not results["good"].problem
 
 
@@ -234,3 +266,24 @@ def test_a_changed_solution_cell_id_costs_nothing(batch):
     results, _ = batch
     result = results["t-solutionid"]
     assert result.score == 4.0 and "answer cell standardize: deleted, or its id changed" in result.note
+
+
+@pytest.mark.parametrize("student", sorted(GAMING))
+def test_gaming_the_checks_earns_nothing(batch, student):
+    """Whatever the notebook does to the checks in its kernel, the sample standard deviation
+    earns 2 of 4, as without the trick: each cell's verdict is also decided outside the kernel."""
+    results, out = batch
+    result = results[student]
+    assert _scores(result) == {TESTS[0]: 0.0, TESTS[1]: 2.0}, (GAMING[student][1], result.cells)
+    assert not result.problem
+    [failed] = [c for c in result.cells if c.cell.name == TESTS[0]]
+    report = json.loads((out / student / "results.json").read_text())
+    assert report["score"] == 2.0  # the grader's own report, not the one the notebook wrote
+    if GAMING[student][0].startswith(("get_ipython", "import json")):  # these do not fool the test itself
+        assert failed.message.startswith("CheckFailed: standardize(x) is not close"), failed.message
+    else:  # the test passed in the kernel; the check outside it did not
+        assert failed.message.startswith("OutsideCheckFailed: checked outside the notebook: result['dim 0'] is not "
+                                         "close to the expected value"), failed.message
+        assert f"failed the same check made outside it, where the notebook cannot change the verdict (did it " \
+               f"redefine the checks?): {TESTS[0]}" in result.note
+        assert "checked outside the notebook" in (out / student / "feedback.html").read_text()
