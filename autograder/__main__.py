@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .course import ROOT, chapter_ids
-from .grade import MEMORY_LIMIT, TIME_LIMIT
+from .grade import MEMORY_LIMIT, NO_SANDBOX, TIME_LIMIT
 from .intake import DEFAULT_STUDENT_PATTERN, collect
 from .release import release
 
@@ -49,7 +49,8 @@ def grade_command(args) -> int:
         try:
             results = grade_all(intake.submissions, args.chapter, work, jobs=args.jobs, root=root,
                                 time_limit=args.time_limit, cell_timeout=args.cell_timeout,
-                                memory_limit=int(args.memory_limit * 2**30) if args.memory_limit > 0 else None)
+                                memory_limit=int(args.memory_limit * 2**30) if args.memory_limit > 0 else None,
+                                sandbox=args.sandbox)
             grades = write_outputs(results, args.chapter, out)
         except (ValueError, RuntimeError) as err:
             print(f"error: {err}", file=sys.stderr)
@@ -58,6 +59,11 @@ def grade_command(args) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print(summary(results))
     print(f"\nper student: {out}/<student>/ (autograded notebook, feedback.html, results.json)")
+    if args.sandbox == "auto":
+        from .sandbox import unavailable
+
+        if unavailable():  # said before grading too; said again where it cannot scroll away
+            print(NO_SANDBOX.format(why=unavailable()), file=sys.stderr)
     print(f"class: {grades}")
     return 0
 
@@ -102,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--memory-limit", type=float, default=MEMORY_LIMIT / 2**30,
                     help=f"GiB of memory the grading process and the kernel may each map (default "
                          f"{MEMORY_LIMIT / 2**30:g}; 0: no limit)")
+    gr.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
+                    help="run each kernel in a bubblewrap sandbox: where possible, warning loudly where not "
+                         "(auto, the default), or refuse to grade without one (require), or never (off)")
     gr.add_argument("--student-pattern", default=DEFAULT_STUDENT_PATTERN,
                     help="regex taking the student id from a notebook's file name (group 'student'); "
                          f"default {DEFAULT_STUDENT_PATTERN!r}: everything before the first underscore")

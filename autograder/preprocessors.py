@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
@@ -143,7 +144,10 @@ class VerifiedExecute(SurviveKernelDeath):
         if not self._verifiers:
             self.log.warning("No verifiers for %s: test verdicts are decided inside the kernel only", self._chapter)
         self._sources = learner_sources(nb)
-        return super().preprocess(nb, resources, km)
+        self._checked, self._seconds = 0, 0.0
+        nb, resources = super().preprocess(nb, resources, km)
+        self.log.info("Checked %d test cells outside the kernel in %.2f s", self._checked, self._seconds)
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
@@ -156,7 +160,9 @@ class VerifiedExecute(SurviveKernelDeath):
             if self._verifiers:
                 self.log.warning("Test cell %s has no verifier", meta.get("grade_id"))
             return cell, resources
+        start = time.perf_counter()
         why = self._verify(verifier, meta["grade_id"], cell, index)
+        self._checked, self._seconds = self._checked + 1, self._seconds + time.perf_counter() - start
         if why:
             cell.outputs.append(new_output("error", ename=OUTSIDE_FAILED, traceback=[],
                                            evalue="checked outside the notebook: " + why))

@@ -94,7 +94,7 @@ def install_kernel(runtime: Path, notebook_dir: Path) -> Path:
             "--", sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     (spec / "kernel.json").write_text(json.dumps({
         "argv": argv, "display_name": "Python 3 (sandboxed)", "language": "python",
-        "interrupt_mode": "signal"}, indent=1))
+        "interrupt_mode": "message"}, indent=1))
     return jupyter
 
 

@@ -209,7 +209,8 @@ class Context:
 
         found = delegations(self.sources, name, forbidden)
         if found is None:
-            _fail(f"{name} is not defined (by a def or class statement) in the notebook.")
+            _fail(f"{name} is not defined in the notebook (by a def or class statement, as the last thing that "
+                  f"binds the name): this exercise asks you to implement it yourself.")
         if found:
             _fail(f"{name} uses {found[0]}: this exercise asks you to implement it yourself.")
 
@@ -219,11 +220,65 @@ def _python(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+           ast.GeneratorExp, ast.ClassDef)
+
+
+def _scope(node) -> tuple[list, list, set]:
+    """(what a scope evaluates in the enclosing scope, its own body, its parameters)."""
+    if isinstance(node, ast.ClassDef):
+        return node.bases + [k.value for k in node.keywords] + node.decorator_list, node.body, set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        a = node.args
+        params = [p for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p]
+        outer = a.defaults + [d for d in a.kw_defaults if d] + getattr(node, "decorator_list", [])
+        return outer, node.body if isinstance(node.body, list) else [node.body], {p.arg for p in params}
+    first, *rest = node.generators
+    results = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    return [first.iter], [first.target, *first.ifs, *rest, *results], set()
+
+
+def _bound(body: list, params: set) -> set:
+    """The names a scope binds itself (so they never mean a top-level name in it)."""
+    names, declared, todo = set(params), set(), list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.update(node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(a.asname or a.name.split(".")[0] for a in node.names)
+        if not isinstance(node, _SCOPES):
+            todo.extend(ast.iter_child_nodes(node))
+    return names - declared
+
+
+def _globals_used(node, local: tuple = ()) -> list[ast.AST]:
+    """The Name and Attribute nodes of ``node`` that refer to top-level names (not to a local
+    variable or a parameter of an enclosing function), outermost attribute chains only."""
+    if isinstance(node, _SCOPES):
+        outer, body, params = _scope(node)
+        found = [n for child in outer for n in _globals_used(child, local)]
+        inner = local + (_bound(body, params),)
+        return found + [n for child in body for n in _globals_used(child, inner)]
+    root = node
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if isinstance(root, ast.Name) and isinstance(node, (ast.Name, ast.Attribute)):
+        return [] if any(root.id in names for names in local) else [node]
+    return [n for child in ast.iter_child_nodes(node) for n in _globals_used(child, local)]
+
+
 def delegations(sources: list[str], name: str, forbidden: list[str]) -> list[str] | None:
-    """The forbidden names ``name``'s definition (and the helpers it uses) refer to; None if
-    the notebook has no def or class statement for ``name``. Static: reads the code."""
+    """The forbidden names ``name``'s definition (and the notebook's own helpers it uses) refers
+    to, however imported or aliased, traintech included; None if the notebook does not define
+    ``name`` (its last top-level binding is no def, class or assignment: e.g. an import).
+    Static: reads the code as written (a call hidden behind ``getattr`` is not seen)."""
     aliases: dict[str, str] = {}
-    defs: dict[str, ast.AST] = {}
+    defs: dict[str, ast.AST | None] = {}  # each top-level name's last binding (None: an import)
     for source in sources:
         try:
             tree = ast.parse(_python(source))
@@ -239,41 +294,41 @@ def delegations(sources: list[str], name: str, forbidden: list[str]) -> list[str
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 defs[node.name] = node
-            elif isinstance(node, ast.Assign):  # name = lambda ... / name = other
-                for target in node.targets:
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     if isinstance(target, ast.Name):
                         defs[target.id] = node
-    if name not in defs:
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for a in node.names:
+                    defs[a.asname or a.name.split(".")[0]] = None
+    if defs.get(name) is None:
         return None
-    banned = [f for f in forbidden] + ["traintech"]
+    banned = list(forbidden) + ["traintech"]
 
-    def dotted(node) -> str | None:
+    def dotted(node) -> str:
         parts = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        if not isinstance(node, ast.Name):
-            return None
         parts.append(aliases.get(node.id, node.id))
         return ".".join(reversed(parts))
 
-    found, seen, queue = [], set(), [name]
+    found, seen, queue = set(), set(), [name]
     while queue:
         current = queue.pop()
-        if current in seen or current not in defs:
+        if current in seen or defs.get(current) is None:
             continue
         seen.add(current)
-        for node in ast.walk(defs[current]):
-            if isinstance(node, (ast.Attribute, ast.Name)):
-                path = dotted(node)
-                if path is None:
-                    continue
-                for bad in banned:
-                    if path == bad or path.startswith(bad + "."):
-                        found.append(bad)
-                if isinstance(node, ast.Name) and node.id in defs:
-                    queue.append(node.id)
-    return sorted(set(found))
+        definition = defs[current]
+        roots = [definition] if not isinstance(definition, (ast.Assign, ast.AnnAssign)) else [definition.value]
+        for node in (n for root in roots if root is not None for n in _globals_used(root)):
+            path = dotted(node)
+            found.update(bad for bad in banned if path == bad or path.startswith(bad + "."))
+            head = node
+            while isinstance(head, ast.Attribute):
+                head = head.value
+            queue.append(head.id)
+    return sorted(found)
 
 
 def same(got: Any, ref: Any, where: str = "result", rtol: float | None = None, atol: float | None = None) -> None:

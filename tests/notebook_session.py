@@ -93,7 +93,11 @@ class NotebookSession:
 
     def run(self, source: str):
         cell = new_code_cell(source)
-        self.client.execute_cell(cell, 0)
+        first = self.nb.cells[0]
+        try:
+            self.client.execute_cell(cell, 0)
+        finally:
+            self.nb.cells[0] = first  # nbclient puts the cell it runs into the notebook
         return cell.outputs
 
     def grade(self, exercise: str, answer: str) -> dict[str, str | None]:

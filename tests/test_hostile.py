@@ -112,9 +112,60 @@ GAMING = {
 
 # session, not module: xdist may run another module's tests on this worker in between,
 # which would tear a module fixture down and grade the whole class again.
+def _reach(course: Path, work: Path, folder: Path, port: int) -> str:
+    """A learner's cell that tries to reach outside its submission, and prints what it could do."""
+    notebook = f"solutions/{CHAPTER}/{CHAPTER}.ipynb"
+    reads = {"solutions": str(course / notebook), "gradebook": str(course / "autograder" / "gradebook.db"),
+             "the grading's solutions": str(work / "_master" / notebook),
+             "the grading's gradebook": "../../../gradebook.db",  # from autograded/<student>/<chapter>/
+             "another student's notebook": str(folder / f"good_{CHAPTER}.ipynb")}
+    writes = {"write the gradebook": reads["gradebook"], "write the grading's gradebook": "../../../gradebook.db",
+              "write the solutions": reads["solutions"]}
+    return f"""import json, os, socket, subprocess
+seen = {{}}
+for label, path in {reads!r}.items():
+    try:
+        with open(path, 'rb') as f:
+            seen[label] = 'read ' + repr(f.read(20))
+    except OSError as err:
+        seen[label] = type(err).__name__
+for label, path in {writes!r}.items():
+    try:
+        with open(path, 'r+b') as f:  # the existing file, not a new one
+            f.write(b'tampered')
+        seen[label] = 'wrote'
+    except OSError as err:
+        seen[label] = type(err).__name__
+s = socket.socket()
+s.settimeout(3)
+seen['network'] = s.connect_ex(('127.0.0.1', {port}))
+subprocess.Popen(['sleep', '987.654'], start_new_session=True)
+if os.fork() == 0:
+    os.setsid()
+    os.execvp('sleep', ['sleep', '987.655'])
+seen['processes'] = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
+print('REACH ' + json.dumps(seen))"""
+
+
 @pytest.fixture(scope="session")
-def batch(tmp_path_factory):
+def listener():
+    """A service on the host's loopback, for the sandboxed kernel to fail to reach."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    with socket.create_connection(server.getsockname(), timeout=3):  # reachable from outside the sandbox
+        pass
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def batch(tmp_path_factory, listener):
     folder = tmp_path_factory.mktemp("class")
+    course = copy_course(tmp_path_factory.mktemp("course") / "course")
+    work = tmp_path_factory.mktemp("work")
     (folder / f"good_{CHAPTER}.ipynb").write_bytes(SOLUTION.read_bytes())
     # 1. an infinite loop inside the answer: every cell that calls it times out
     _answer(folder, "loop", before_body="    while True:\n        pass\n")
@@ -136,6 +187,8 @@ def batch(tmp_path_factory):
         _tampered(folder, student, lambda nb, i, code=code: nb.cells.insert(i, nbformat.v4.new_code_cell(code)))
     _tampered(folder, "t-solutionid", lambda nb, i: nb.cells[i - 1].metadata["nbgrader"].update(grade_id="mine"),
               honest_mistake=False)  # the right answer, in a cell whose id was changed
+    # 6. reaching outside the submission, from a right answer's notebook
+    _answer(folder, "reach", last_cell=_reach(course, work, folder, listener))
     # 3. files that are not notebooks
     (folder / f"empty_{CHAPTER}.ipynb").write_bytes(b"")
     (folder / f"badjson_{CHAPTER}.ipynb").write_text('{"cells": [}')
@@ -145,12 +198,13 @@ def batch(tmp_path_factory):
     future["nbformat"] = 5
     (folder / f"nbformat5_{CHAPTER}.ipynb").write_text(json.dumps(future))
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    solutions = (course / "solutions" / CHAPTER / f"{CHAPTER}.ipynb").read_bytes()
 
-    course = copy_course(tmp_path_factory.mktemp("course") / "course")
     with collect([folder]) as intake:
         assert not intake.problems
-        results = grade_all(intake.submissions, CHAPTER, tmp_path_factory.mktemp("work"), jobs=2, root=course,
-                            progress=False, cell_timeout=10)
+        results = grade_all(intake.submissions, CHAPTER, work, jobs=2, root=course, progress=False, cell_timeout=10,
+                            sandbox="require")
+    assert (course / "solutions" / CHAPTER / f"{CHAPTER}.ipynb").read_bytes() == solutions
     out = tmp_path_factory.mktemp("out")
     write_outputs(results, CHAPTER, out)
     assert before == {p.name: p.read_bytes() for p in folder.iterdir()}, "a submitted file was modified"
@@ -164,7 +218,7 @@ def _scores(result):
 def test_the_batch_grades_everyone(batch):
     results, _ = batch
     assert set(results) == {"good", "loop", "flood", "chatter", "empty", "badjson", "binary", "nocells", "nbformat5",
-                            "exits", "segfault", "memory", "t-solutionid", *TAMPERING, *GAMING}
+                            "exits", "segfault", "memory", "t-solutionid", "reach", *TAMPERING, *GAMING}
     assert results["good"].score == 4.0 and not results["good"].problem
 
 
@@ -287,3 +341,41 @@ def test_gaming_the_checks_earns_nothing(batch, student):
         assert f"failed the same check made outside it, where the notebook cannot change the verdict (did it " \
                f"redefine the checks?): {TESTS[0]}" in result.note
         assert "checked outside the notebook" in (out / student / "feedback.html").read_text()
+
+
+def test_the_kernel_reaches_nothing_outside_its_submission(batch):
+    """Sandboxed (bubblewrap): solutions, gradebooks and other students' work do not exist for
+    the kernel, it writes none of them, the host's loopback is out of reach, it sees only its
+    own processes, and what it starts does not outlive its grading."""
+    results, out = batch
+    result = results["reach"]
+    assert result.score == 4.0 and not result.problem, result.cells
+    nb = nbformat.read(out / "reach" / f"{CHAPTER}.ipynb", as_version=4)
+    [line] = [line for o in nb.cells[-1].outputs for line in o.get("text", "").splitlines() if line.startswith("REACH")]
+    seen = json.loads(line[len("REACH "):])
+    network, processes = seen.pop("network"), seen.pop("processes")
+    assert seen == {label: "FileNotFoundError" for label in seen}, seen  # not even there
+    assert len(seen) == 8
+    assert network != 0, "the kernel connected to a service on the host's loopback"
+    assert len(processes) < 10, processes  # its own pid namespace: bwrap, the kernel, what it started
+    for entry in Path("/proc").iterdir():  # nothing it started is left, however detached
+        try:
+            assert b"987.65" not in (entry / "cmdline").read_bytes(), "a process the kernel started is still running"
+        except OSError:
+            continue
+
+
+def test_without_bubblewrap_the_grader_warns_loudly_or_refuses(monkeypatch, capsys):
+    from autograder import sandbox
+    from autograder.grade import sandbox_problem
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    sandbox.unavailable.cache_clear()
+    try:
+        assert "bubblewrap is not installed" in sandbox_problem("auto")
+        assert "WITHOUT A SANDBOX" in capsys.readouterr().err
+        with pytest.raises(ValueError, match="--sandbox require: no sandbox is possible"):
+            sandbox_problem("require")
+        assert sandbox_problem("off") == "--sandbox off" and not capsys.readouterr().err
+    finally:
+        sandbox.unavailable.cache_clear()
