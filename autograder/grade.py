@@ -345,7 +345,9 @@ def _scores_from(gradebook: Path, chapter: str, student: str, cells: list[Graded
 # submission was most of the grader's overhead, so on POSIX every submission's
 # ``nbgrader autograde`` runs in a fresh process forked from a single-threaded fork server
 # that has imported nbgrader once: one process per submission, without the start-up cost.
-_PRELOAD = ["nbgrader.apps.nbgraderapp", "nbgrader.converters.autograde", "nbclient", "jupyter_client"]
+_PRELOAD = ["nbgrader.apps.nbgraderapp", "nbgrader.converters.autograde", "nbclient", "jupyter_client",
+            # the checks made outside the kernel judge with torch in the grading process
+            "torch", "autograder.preprocessors", "autograder.verify", "traintech.testing"]
 _CONTEXT = None
 
 
