@@ -50,6 +50,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", module=r"nbgrader")
 MESSAGE_LIMIT = 600
 RECORD = "grading.json"
+REFERENCES = "references.json"  # in each grading's course: the verifiers' reference data
 TIME_LIMIT = 900  # seconds per notebook, whatever its cells do (each cell has its own limit)
 MEMORY_LIMIT = 8 * 2**30  # bytes of address space for each grading process and its kernel  # the class's detailed results, kept in the output folder for `export`
 
@@ -167,6 +168,10 @@ def prepare_master(chapter: str, work: Path, root: Path = ROOT) -> Path:
     shutil.copy(root / "autograder" / "nbgrader_config.py", master / "autograder" / "nbgrader_config.py")
     shutil.copy(root / "nbgrader_config.py", master / "nbgrader_config.py")
     shutil.copy(class_gradebook(root), master / "autograder" / "gradebook.db")
+    # the checks outside the kernel compare with the reference solution: computed once, here
+    from .verify import save_references
+
+    save_references(chapter, master / "solutions" / chapter / f"{chapter}.ipynb", master / "autograder" / REFERENCES)
     return master
 
 
@@ -491,6 +496,8 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
         args = ["autograde", chapter, "--student", submission.student, "--force"]
         if cell_timeout is not None:
             args.append(f"--Execute.timeout={cell_timeout:g}")
+        if (course / "autograder" / REFERENCES).is_file():
+            args.append(f"--VerifiedExecute.references={course / 'autograder' / REFERENCES}")
         # The kernel's connection file, hence its command line, is in a folder of this grading's
         # own: afterwards, whatever still runs from there is killed.
         sockets = Path(tempfile.mkdtemp(prefix="tt-kernel-"))

@@ -132,6 +132,8 @@ class VerifiedExecute(SurviveKernelDeath):
     tests inside the kernel."""
 
     solutions_directory = Unicode("", help="the nbgrader source folder (default: ./solutions)").tag(config=True)
+    references = Unicode("", help="the reference data of the chapter's verifiers, computed once for a class "
+                                  "(verify.save_references); default: computed here").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         from .verify import learner_sources, verifiers
@@ -141,6 +143,10 @@ class VerifiedExecute(SurviveKernelDeath):
         root = Path(self.solutions_directory or Path.cwd() / "solutions")
         self._solution = root / self._chapter / f"{info.get('notebook', self._chapter)}.ipynb"
         self._verifiers = verifiers(self._chapter) if self._solution.is_file() else {}
+        if self._verifiers and self.references:
+            from .verify import load_references
+
+            load_references(Path(self.references), self._solution)
         if not self._verifiers:
             self.log.warning("No verifiers for %s: test verdicts are decided inside the kernel only", self._chapter)
         self._sources = learner_sources(nb)

@@ -443,15 +443,33 @@ def reference_namespace(solution: Path) -> dict:
     return _NAMESPACES[key]
 
 
+def _reference_encoded(solution: Path, collect: str) -> Any:
+    namespace = dict(reference_namespace(solution))
+    exec(PRELUDE, namespace)
+    exec(collect, namespace)
+    return json.loads(json.dumps(namespace["_tt_encode"](namespace["result"])))
+
+
 def reference_data(solution: Path, grade_id: str, collect: str) -> Any:
-    """``collect`` run on the reference solution, through the same encoding as the kernel's."""
+    """``collect`` run on the reference solution, through the same encoding as the kernel's
+    (once per process, or read from ``load_references``)."""
     key = (str(solution), grade_id)
     if key not in _REFERENCE:
-        namespace = dict(reference_namespace(solution))
-        exec(PRELUDE, namespace)
-        exec(collect, namespace)
-        _REFERENCE[key] = decode(json.loads(json.dumps(namespace["_tt_encode"](namespace["result"]))))
+        _REFERENCE[key] = decode(_reference_encoded(solution, collect))
     return _REFERENCE[key]
+
+
+def save_references(chapter: str, solution: Path, path: Path) -> None:
+    """Every verifier's reference data of ``chapter``, computed once for a whole class and
+    written to ``path``: each grading process reads it instead of running the solution."""
+    data = {grade_id: _reference_encoded(solution, v.collect) for grade_id, v in verifiers(chapter).items()}
+    Path(path).write_text(json.dumps(data))
+
+
+def load_references(path: Path, solution: Path) -> None:
+    """Use the reference data ``save_references`` wrote (the instructor's file, not the kernel's)."""
+    for grade_id, encoded in json.loads(Path(path).read_text()).items():
+        _REFERENCE[(str(solution), grade_id)] = decode(encoded)
 
 
 def learner_sources(nb: nbformat.NotebookNode) -> list[str]:

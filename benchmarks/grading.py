@@ -14,7 +14,8 @@ measured, in one run, in this order (wall time):
    ``nbgrader generate_assignment ID --force`` (not timed), the N submissions are placed in
    autograder/submitted/<student>/ID/ and ONE ``python -m nbgrader autograde ID --force``
    grades them all, one after another, as an instructor would.
-3. grade --jobs 1 and grade --jobs 2: ``autograder.grade.grade_all`` on the submissions
+3. grade --jobs 1 and grade --jobs 2 (sandboxed: bubblewrap is required), then grade
+   --jobs 1 --sandbox off: ``autograder.grade.grade_all`` on the submissions
    found by ``autograder.intake.collect`` in a flat folder (student01_ID.ipynb, ...), each
    run in its own fresh copy of the course. The time includes everything ``python -m
    autograder grade`` does: generating the chapter into the class gradebook, one nbgrader
@@ -114,15 +115,16 @@ def time_nbgrader_serial(solution: Path, chapter: str, names: list[str], tmp: Pa
     return seconds
 
 
-def time_grade(folder: Path, chapter: str, jobs: int, n: int, tmp: Path) -> float:
+def time_grade(folder: Path, chapter: str, jobs: int, n: int, tmp: Path, sandbox: str = "require") -> float:
     """Wall time of ``grade_all`` with ``jobs`` at a time, in a fresh course copy."""
-    course = copy_course(tmp / f"grade-jobs{jobs}-course")
-    work = tmp / f"grade-jobs{jobs}-work"
+    course = copy_course(tmp / f"grade-jobs{jobs}-{sandbox}-course")
+    work = tmp / f"grade-jobs{jobs}-{sandbox}-work"
     with collect([folder]) as intake:
         if intake.problems or len(intake.submissions) != n:
             raise BenchmarkError(f"intake found {len(intake.submissions)} of {n} submissions: {intake.problems}")
         start = time.perf_counter()
-        results = grade_all(intake.submissions, chapter, work, jobs=jobs, root=course, progress=False)
+        results = grade_all(intake.submissions, chapter, work, jobs=jobs, root=course, progress=False,
+                            sandbox=sandbox)
         seconds = time.perf_counter() - start
     failed = [f"{r.student}: {r.problem}" for r in results if r.problem]
     if failed or len(results) != n:
@@ -167,6 +169,9 @@ def main() -> int:
                 log(f"grade --jobs {jobs}, {n} submission(s)")
                 grade[jobs] = time_grade(folder, chapter, jobs, n, tmp)
                 log(f"  {grade[jobs]:.1f} s")
+            log(f"grade --jobs 1 --sandbox off, {n} submission(s)")
+            unsandboxed = time_grade(folder, chapter, 1, n, tmp, sandbox="off")
+            log(f"  {unsandboxed:.1f} s")
     except BenchmarkError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -180,12 +185,14 @@ def main() -> int:
     print(f"| plain `nbgrader autograde`, serial | {serial:.1f} | {serial / n:.1f} |")
     print(f"| `grade --jobs 1` | {grade[1]:.1f} | {grade[1] / n:.1f} |")
     print(f"| `grade --jobs 2` | {grade[2]:.1f} | {grade[2] / n:.1f} |")
+    print(f"| `grade --jobs 1 --sandbox off` | {unsandboxed:.1f} | {unsandboxed / n:.1f} |")
     print()
     met = {True: "met", False: "NOT met"}
     print(f"- speed-up of `grade --jobs 2` over plain serial nbgrader: {speedup:.2f}x "
           f"(target >= {SPEEDUP_TARGET}x: {met[speedup >= SPEEDUP_TARGET]})")
     print(f"- overhead of `grade --jobs 1` per submission above executing the notebook: {overhead:.2f} s "
           f"(target < {OVERHEAD_TARGET:g} s: {met[overhead < OVERHEAD_TARGET]})")
+    print(f"- cost of the sandbox per submission (`--jobs 1`, with and without): {(grade[1] - unsandboxed) / n:.2f} s")
     return 0
 
 
