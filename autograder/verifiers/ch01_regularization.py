@@ -71,15 +71,10 @@ def _raised(got, ref) -> None:
                         f"{call} should raise {expected[0]} but " + ("returned normally" if names is None else f"raised {raised}"))
 
 
-def _own_code(context: Context, name: str, forbidden: list[str] = ()) -> None:
-    """``name`` is implemented in the notebook, without ``forbidden`` (nor traintech)."""
-    context.no_delegation(name, list(forbidden))
-
-
 def _own_code_and(name: str, forbidden: list[str] = (), check=same):
     """A judge: ``name`` is the learner's own implementation, and ``check(got, ref)`` passes."""
     def judge(got, ref, context: Context) -> None:
-        _own_code(context, name, forbidden)
+        context.no_delegation(name, list(forbidden))
         check(got, ref)
     return judge
 
@@ -113,7 +108,7 @@ def _dropout_extremes(got, ref, context: Context) -> None:
 
 
 def _dropout_gradient(got, ref, context: Context) -> None:
-    _own_code(context, "dropout", DROPOUT_FORBIDDEN)
+    context.no_delegation("dropout", DROPOUT_FORBIDDEN)
     _agree(got, ref, "x after dropout(x)")
     out = _tensor(_get(got, "dropout(x, p=0.5)"), "dropout(x, p=0.5)")
     assert_close(_get(got, "the gradient of dropout(x).sum()"), out,
@@ -135,7 +130,7 @@ def _Dropout_train_and_eval(got, ref, context: Context) -> None:
 
 
 def _Dropout_module(got, ref, context: Context) -> None:
-    _own_code(context, "Dropout", ["torch.nn.Dropout", "torch.nn.functional.dropout", "torch.dropout"])
+    context.no_delegation("Dropout", ["torch.nn.Dropout", "torch.nn.functional.dropout", "torch.dropout"])
     _raised(got, ref)
     assert_true(_get(got, "isinstance(Dropout(0.2), nn.Module)") is True, "Dropout should subclass nn.Module")
     assert_true(_eq(_get(got, "the number of parameters of Dropout(0.2)"), 0), "Dropout has no learnable parameters")
@@ -262,7 +257,7 @@ def _add_noise_properties(got, ref, context: Context) -> None:
     assert_true(noise.std() > 0, "the noise should not be zero")
     assert_close(_get(got, "add_noise(x, 4.0) again"), y, name="add_noise with the same seeded generator",
                  hint="draw the noise with the generator.")
-    _own_code(context, "add_noise")
+    context.no_delegation("add_noise", [])
     assert_ks(noise / noise.std(), "norm", args=(0.0, 1.0), name="the standardized noise")
 
 

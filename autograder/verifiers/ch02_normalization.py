@@ -7,7 +7,7 @@ like ``assert_raises``, any subclass of the expected exception passes. ``gradien
 entries are a cell's ``check_gradients``, judged as gradcheck judges (the learner's autograd
 against finite differences of the learner's own function); gradients a cell compares with
 PyTorch's are compared with the reference's. The "implemented from primitives" checks are made
-statically on the learner's code (``_no_delegation``), with the cells' forbidden lists.
+statically on the learner's code (``Context.no_delegation``), with the cells' forbidden lists.
 """
 import math
 
@@ -47,10 +47,6 @@ def probe(fn, *inputs, seed):
 
 # ----------------------------------------------------------------------------- static checks
 
-def _no_delegation(context: Context, name: str, forbidden: list[str]) -> None:
-    context.no_delegation(name, forbidden)
-
-
 # ----------------------------------------------------------------------------- judging helpers
 
 
@@ -85,7 +81,7 @@ def _compare(got, ref, tolerances: dict | None = None) -> None:
 def _judge(name: str, forbidden: list[str], tolerances: dict | None = None):
     """The usual judge: ``name`` written from primitives, and every entry as the reference's."""
     def judge(got, ref, context: Context) -> None:
-        _no_delegation(context, name, forbidden)
+        context.no_delegation(name, forbidden)
         _compare(got, ref, tolerances)
     return judge
 
@@ -99,7 +95,7 @@ def _tensor(got, where: str, shape=None) -> torch.Tensor:
 
 
 def _BatchNorm_structure(got, ref, context: Context) -> None:
-    _no_delegation(context, "BatchNorm", BATCH_NORM_MODULE)
+    context.no_delegation("BatchNorm", BATCH_NORM_MODULE)
     _entries(got, ref)
     same(got["parameters"], ref["parameters"], "the parameter names of BatchNorm(5)")
     for key in ("buffers", "state_dict"):
@@ -113,7 +109,7 @@ def _BatchNorm_structure(got, ref, context: Context) -> None:
 
 
 def _backward_by_hand(got, ref, context: Context) -> None:
-    _no_delegation(context, "batch_norm_backward", BACKWARD)
+    context.no_delegation("batch_norm_backward", BACKWARD)
     _entries(got, ref)
     dx = _tensor(got["dx"], "dx")
     assert_close(dx.sum(dim=0), torch.zeros(ref["dx"].shape[1], dtype=ref["dx"].dtype), atol=1e-5,
@@ -127,7 +123,7 @@ _BIG = "WeightNormLinear(400, 300)"
 
 
 def _WeightNormLinear_structure(got, ref, context: Context) -> None:
-    _no_delegation(context, "WeightNormLinear", WEIGHT_NORM)
+    context.no_delegation("WeightNormLinear", WEIGHT_NORM)
     _entries(got, ref)
     same(got["parameters"], ref["parameters"], "the parameter names of WeightNormLinear(7, 3)")
     v = _tensor(got["weight_v"], "weight_v", ref["weight_v"].shape)
