@@ -331,6 +331,43 @@ def delegations(sources: list[str], name: str, forbidden: list[str]) -> list[str
     return sorted(found)
 
 
+def expect_entries(got: Any, keys) -> dict:
+    """The learner's data as a dict with exactly ``keys`` (fails, never crashes, on another form)."""
+    from traintech.testing import _fail
+
+    if not isinstance(got, dict) or set(got) != set(keys):
+        shown = sorted(map(str, got)) if isinstance(got, dict) else type(got).__name__
+        _fail(f"the data your code returned should have the entries {sorted(map(str, keys))}, got {shown}")
+    return got
+
+
+def expect_tensor(got: Any, name: str, shape=None, dtype=None):
+    """The learner's ``got``, which must be a tensor (of that shape and dtype)."""
+    import torch
+    from traintech.testing import _fail
+
+    if not isinstance(got, torch.Tensor):
+        _fail(f"{name} should be a tensor, but is a {type(got).__name__}")
+    if shape is not None and tuple(got.shape) != tuple(shape):
+        _fail(f"{name} has shape {tuple(got.shape)} but should have shape {tuple(shape)}")
+    if dtype is not None and got.dtype != dtype:
+        _fail(f"{name} has dtype {got.dtype} but should have dtype {dtype}")
+    return got
+
+
+def expect_raised(got: Any, exception: str | None, call: str) -> None:
+    """``got``, the data of ``raises(...)`` for ``call``, shows ``exception`` (or a subclass) was
+    raised, as ``assert_raises`` requires; with ``exception`` None, that the call returned."""
+    from traintech.testing import _fail
+
+    raised = got[0] if isinstance(got, list) and got and isinstance(got[0], str) else got
+    if exception is None:
+        if got is not None:
+            _fail(f"{call} should return normally, but raised {raised!r:.100}")
+    elif not (isinstance(got, list) and exception in got):
+        _fail(f"{call} should raise {exception} but " + ("returned normally" if got is None else f"raised {raised!r:.100}"))
+
+
 def same(got: Any, ref: Any, where: str = "result", rtol: float | None = None, atol: float | None = None) -> None:
     """Fail unless the learner's data equals the reference's: the same structure, and tensors
     of the same shape and dtype, close within the tolerance."""

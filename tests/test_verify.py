@@ -152,3 +152,27 @@ def test_chapter_0_verifiers_judge_as_its_tests_do(tmp_path):
     detached = _judge_in_process("test_standardize_edge_cases", lambda x, dim=0, eps=1e-8: right(x, dim, eps).detach(),
                                  tmp_path)
     assert detached.startswith("standardize has no gradient")
+
+
+def test_the_judges_shared_checks_fail_on_odd_data_instead_of_crashing():
+    from traintech.testing import CheckFailed
+
+    verify.expect_raised(["ValueError", "Exception"], "ValueError", "f(-1)")
+    verify.expect_raised(None, None, "f(1)")
+    for got, exception, message in [(None, "ValueError", "f\\(-1\\) should raise ValueError but returned normally"),
+                                    (["TypeError"], "ValueError", "should raise ValueError but raised 'TypeError'"),
+                                    ("forged", "ValueError", "but raised 'forged'"),
+                                    (["KeyError"], None, "should return normally, but raised 'KeyError'")]:
+        with pytest.raises(CheckFailed, match=message):
+            verify.expect_raised(got, exception, "f(-1)")
+    assert verify.expect_entries({"a": 1}, {"a": 0}) == {"a": 1}
+    with pytest.raises(CheckFailed, match=r"should have the entries \['a'\], got list"):
+        verify.expect_entries([1], {"a": 0})
+    x = torch.zeros(2, 3)
+    assert verify.expect_tensor(x, "x", (2, 3), torch.float32) is x
+    with pytest.raises(CheckFailed, match="should have shape \\(3, 2\\)"):
+        verify.expect_tensor(x, "x", (3, 2))
+    with pytest.raises(CheckFailed, match="should have dtype torch.float64"):
+        verify.expect_tensor(x, "x", dtype=torch.float64)
+    with pytest.raises(CheckFailed, match="should be a tensor, but is a str"):
+        verify.expect_tensor("x", "x")

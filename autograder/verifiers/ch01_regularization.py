@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from autograder.verify import Context, Verifier, gradients_consistent, same
+from autograder.verify import Context, Verifier, expect_raised, expect_tensor, gradients_consistent, same
 from traintech.testing import _fail, assert_close, assert_ks, assert_mean_std, assert_proportion, assert_true
 
 DROPOUT_FORBIDDEN = ["torch.nn.functional.dropout", "torch.dropout", "torch.nn.Dropout",
@@ -31,15 +31,6 @@ def _get(data, key):
     if not isinstance(data, dict) or key not in data:
         _fail(f"the data your code returned has no entry {key!r}")
     return data[key]
-
-
-def _tensor(value, name: str, shape=None) -> torch.Tensor:
-    """``value``, which must be a tensor (of that shape)."""
-    if not isinstance(value, torch.Tensor):
-        _fail(f"{name} should be a tensor, but is a {type(value).__name__}")
-    if shape is not None and tuple(value.shape) != tuple(shape):
-        _fail(f"{name} has shape {tuple(value.shape)} but should have shape {tuple(shape)}")
-    return value
 
 
 def _eq(got, want) -> bool:
@@ -63,12 +54,7 @@ def _raised(got, ref) -> None:
     calls = _get(got, "raises")
     for call, expected in ref["raises"].items():
         names = calls.get(call, ["(no data)"]) if isinstance(calls, dict) else ["(no data)"]
-        raised = names[0] if isinstance(names, list) and names else names
-        if expected is None:
-            assert_true(names is None, f"{call} should return normally, but raised {raised}")
-        else:
-            assert_true(isinstance(names, list) and expected[0] in names,
-                        f"{call} should raise {expected[0]} but " + ("returned normally" if names is None else f"raised {raised}"))
+        expect_raised(names, None if expected is None else expected[0], call)
 
 
 def _own_code_and(name: str, forbidden: list[str] = (), check=same):
@@ -84,13 +70,13 @@ def _own_code_and(name: str, forbidden: list[str] = (), check=same):
 
 def _dropout_scaling(got, ref, context: Context) -> None:
     x = ref["inputs"]["x"]
-    out = _tensor(_get(got, "dropout(x, p=0.3)"), "dropout(x, p=0.3)", x.shape)
+    out = expect_tensor(_get(got, "dropout(x, p=0.3)"), "dropout(x, p=0.3)", x.shape)
     assert_proportion((out == 0).sum(), x.numel(), 0.3, name="the fraction of zeroed elements (p=0.3)")
     kept = out[out != 0]
     assert_close(kept, torch.full_like(kept, float(x[0]) / 0.7), name=f"the kept values of {float(x[0])} with p=0.3",
                  hint="kept values should be x / (1 - p): did you forget the rescaling, or divide by p?")
     x = ref["inputs"]["x64"]
-    out = _tensor(_get(got, "dropout(x64, p=0.8)"), "dropout(x64, p=0.8)", x.shape)
+    out = expect_tensor(_get(got, "dropout(x64, p=0.8)"), "dropout(x64, p=0.8)", x.shape)
     assert_true(out.dtype == torch.float64, f"dropout should keep x's dtype (float64), got {out.dtype}")
     zeroed = out == 0
     assert_proportion(zeroed.sum(), x.numel(), 0.8, name="the fraction of zeroed elements (p=0.8)")
@@ -110,7 +96,7 @@ def _dropout_extremes(got, ref, context: Context) -> None:
 def _dropout_gradient(got, ref, context: Context) -> None:
     context.no_delegation("dropout", DROPOUT_FORBIDDEN)
     _agree(got, ref, "x after dropout(x)")
-    out = _tensor(_get(got, "dropout(x, p=0.5)"), "dropout(x, p=0.5)")
+    out = expect_tensor(_get(got, "dropout(x, p=0.5)"), "dropout(x, p=0.5)")
     assert_close(_get(got, "the gradient of dropout(x).sum()"), out,
                  name="the gradient of dropout(x).sum() with respect to x",
                  hint="the gradient should be mask / (1 - p): keep x in the autograd graph.")
@@ -120,11 +106,11 @@ def _dropout_gradient(got, ref, context: Context) -> None:
 
 
 def _Dropout_train_and_eval(got, ref, context: Context) -> None:
-    out = _tensor(_get(got, "Dropout(0.5)(ones) in train mode"), "Dropout(0.5)(ones) in train mode")
+    out = expect_tensor(_get(got, "Dropout(0.5)(ones) in train mode"), "Dropout(0.5)(ones) in train mode")
     assert_proportion((out == 0).sum(), 10_000, 0.5, name="the fraction zeroed by Dropout(0.5) in train mode")
     assert_close(out[out != 0], torch.full_like(out[out != 0], 2.0), name="the kept values of Dropout(0.5)(ones)")
     _agree(got, ref, "Dropout(0.5) in eval mode", "Dropout inside nn.Sequential after model.eval()")
-    out = _tensor(_get(got, "Dropout(0.25) after model.train()"), "Dropout(0.25) after model.train()")
+    out = expect_tensor(_get(got, "Dropout(0.25) after model.train()"), "Dropout(0.25) after model.train()")
     assert_proportion((out == 0).sum(), 20_000, 0.25, name="the fraction zeroed by Dropout(0.25) after model.train()")
     assert_true(_eq(_get(got, "Dropout(0.25).p"), 0.25), "Dropout(p) should keep p in self.p")
 
@@ -157,10 +143,10 @@ def _early_stopping_patience(got, ref, context: Context) -> None:
 
 def _flip_per_image(got, ref, context: Context) -> None:
     _agree(got, ref, "random_horizontal_flip(images, p=1.0)", "random_horizontal_flip(images, p=0.0)")
-    after = _tensor(_get(got, "images after writing into the output"), "images after writing into the output")
+    after = expect_tensor(_get(got, "images after writing into the output"), "images after writing into the output")
     assert_true(after.abs().sum() > 0, "return a new tensor: changing the output changed the input")
     many = ref["inputs"]["many"]
-    out = _tensor(_get(got, "random_horizontal_flip(many, p=0.3)"), "random_horizontal_flip(many, p=0.3)", many.shape)
+    out = expect_tensor(_get(got, "random_horizontal_flip(many, p=0.3)"), "random_horizontal_flip(many, p=0.3)", many.shape)
     unchanged = (out == many).flatten(1).all(dim=1)
     mirrored = (out == many.flip(dims=[3])).flatten(1).all(dim=1)
     assert_true((unchanged | mirrored).all(), "every output image should be either the input image or its mirror image")
@@ -172,7 +158,7 @@ def _window_positions(out, images: torch.Tensor, size: int, padding: int, name: 
     """For each output image, the index of the first size x size window of its zero-padded
     input image it equals (the same window in every channel); fails if there is none."""
     n, c, _, _ = images.shape
-    out = _tensor(out, name, (n, c, size, size))
+    out = expect_tensor(out, name, (n, c, size, size))
     windows = F.pad(images, (padding,) * 4).unfold(2, size, 1).unfold(3, size, 1)  # (N, C, nh, nw, size, size)
     match = (windows == out[:, :, None, None]).flatten(4).all(dim=4).all(dim=1).flatten(1)  # (N, nh * nw)
     found = match.any(dim=1)
@@ -191,7 +177,7 @@ def _crop_windows(got, ref, context: Context) -> None:
     seen = len(set(_window_positions(_get(got, key), inputs["many"], 3, 1, key)))
     assert_true(seen == 16, f"with padding=1 and size=3 on 4x4 images all 16 window positions should occur, only "
                 f"{seen} did: draw the top and left offsets uniformly and independently")
-    out = _tensor(_get(got, "random_crop(batch, 5, padding=2)"), "random_crop(batch, 5, padding=2)", (400, 1, 5, 5))
+    out = expect_tensor(_get(got, "random_crop(batch, 5, padding=2)"), "random_crop(batch, 5, padding=2)", (400, 1, 5, 5))
     assert_true(out.dtype == torch.float64, "random_crop should keep the dtype")
     assert_true((out[1:] != out[:1]).flatten(1).any(dim=1).any(), "each image needs its own window")
 
@@ -239,7 +225,7 @@ def _add_noise_snr(got, ref, context: Context) -> None:
     assert_true(isinstance(noisy, list) and len(noisy) == len(ref["inputs"]), "add_noise should return a tensor")
     for y, (x, snr) in zip(noisy, ref["inputs"]):
         name = f"add_noise({tuple(x.shape)} {x.dtype} signals, {snr})"
-        y = _tensor(y, name, x.shape)
+        y = expect_tensor(y, name, x.shape)
         assert_close(_measured_snr(x, y), torch.full(x.shape[:-1], snr, dtype=x.dtype),
                      atol=1e-6 if x.dtype == torch.float64 else 1e-3,
                      name=f"the measured SNR (dB) of each signal of {name}",
@@ -251,7 +237,7 @@ def _add_noise_snr(got, ref, context: Context) -> None:
 def _add_noise_properties(got, ref, context: Context) -> None:
     x = ref["inputs"]["x"]
     _agree(got, ref, "x after add_noise(x)")
-    y = _tensor(_get(got, "add_noise(x, 4.0)"), "add_noise(x, 4.0)")
+    y = expect_tensor(_get(got, "add_noise(x, 4.0)"), "add_noise(x, 4.0)")
     noise = y - x
     assert_mean_std(noise, mean=0.0, name="the added noise")
     assert_true(noise.std() > 0, "the noise should not be zero")

@@ -13,8 +13,8 @@ import math
 
 import torch
 
-from autograder.verify import Context, Verifier, gradients_consistent, same
-from traintech.testing import _fail, assert_close, assert_true
+from autograder.verify import Context, Verifier, expect_entries, expect_raised, expect_tensor, gradients_consistent, same
+from traintech.testing import assert_close, assert_true
 
 _NORMS = ["torch.nn.functional.batch_norm", "torch.nn.functional.instance_norm",
           "torch.nn.functional.group_norm", "torch.nn.functional.layer_norm"]
@@ -50,27 +50,13 @@ def probe(fn, *inputs, seed):
 # ----------------------------------------------------------------------------- judging helpers
 
 
-def _entries(got, ref) -> None:
-    if not isinstance(got, dict) or set(got) != set(ref):
-        _fail(f"the data should have the entries {sorted(ref)}, got {sorted(got) if isinstance(got, dict) else got!r:.200}")
-
-
-def _raised(got, ref, where: str) -> None:
-    """``raises`` data: the learner's call raised the reference's exception (or a subclass of it)."""
-    expected = ref[0]
-    if got is None:
-        _fail(f"{where}: should raise {expected} but returned normally.")
-    if not (isinstance(got, list) and expected in got):
-        _fail(f"{where}: should raise {expected} but raised {got[0] if isinstance(got, list) and got else got!r:.100}.")
-
-
 def _compare(got, ref, tolerances: dict | None = None) -> None:
     """Every entry as the reference's: ``same`` (with the entry's (rtol, atol) if given), or
     ``_raised`` for ``raises: ...`` entries, ``gradients_consistent`` for ``gradient check: ...``."""
-    _entries(got, ref)
+    expect_entries(got, ref)
     for key, expected in ref.items():
         if key.startswith("raises"):
-            _raised(got[key], expected, key)
+            expect_raised(got[key], expected[0], key)
         elif key.startswith("gradient check"):
             gradients_consistent(got[key], expected, key)
         else:
@@ -86,17 +72,9 @@ def _judge(name: str, forbidden: list[str], tolerances: dict | None = None):
     return judge
 
 
-def _tensor(got, where: str, shape=None) -> torch.Tensor:
-    if not isinstance(got, torch.Tensor):
-        _fail(f"{where} should be a tensor, but is a {type(got).__name__}")
-    if shape is not None:
-        assert_true(tuple(got.shape) == tuple(shape), f"{where} should have shape {tuple(shape)}, got {tuple(got.shape)}")
-    return got
-
-
 def _BatchNorm_structure(got, ref, context: Context) -> None:
     context.no_delegation("BatchNorm", BATCH_NORM_MODULE)
-    _entries(got, ref)
+    expect_entries(got, ref)
     same(got["parameters"], ref["parameters"], "the parameter names of BatchNorm(5)")
     for key in ("buffers", "state_dict"):
         names = got[key]
@@ -110,13 +88,13 @@ def _BatchNorm_structure(got, ref, context: Context) -> None:
 
 def _backward_by_hand(got, ref, context: Context) -> None:
     context.no_delegation("batch_norm_backward", BACKWARD)
-    _entries(got, ref)
-    dx = _tensor(got["dx"], "dx")
+    expect_entries(got, ref)
+    dx = expect_tensor(got["dx"], "dx")
     assert_close(dx.sum(dim=0), torch.zeros(ref["dx"].shape[1], dtype=ref["dx"].dtype), atol=1e-5,
                  name="the column sums of dx", hint="the gradient cannot move the batch mean: each column of dx sums to zero.")
     for key in ref:
         if key.startswith("raises"):
-            _raised(got[key], ref[key], key)
+            expect_raised(got[key], ref[key][0], key)
 
 
 _BIG = "WeightNormLinear(400, 300)"
@@ -124,16 +102,16 @@ _BIG = "WeightNormLinear(400, 300)"
 
 def _WeightNormLinear_structure(got, ref, context: Context) -> None:
     context.no_delegation("WeightNormLinear", WEIGHT_NORM)
-    _entries(got, ref)
+    expect_entries(got, ref)
     same(got["parameters"], ref["parameters"], "the parameter names of WeightNormLinear(7, 3)")
-    v = _tensor(got["weight_v"], "weight_v", ref["weight_v"].shape)
-    g = _tensor(got["weight_g"], "weight_g", ref["weight_g"].shape)
+    v = expect_tensor(got["weight_v"], "weight_v", ref["weight_v"].shape)
+    g = expect_tensor(got["weight_g"], "weight_g", ref["weight_g"].shape)
     assert_close(g, torch.linalg.vector_norm(v, dim=1, keepdim=True), name="the initial weight_g",
                  hint="initialize g to the norm of each row of v (over the input dimension).")
     same(got["bias shape"], ref["bias shape"], "the shape of bias")
     same(got["bias=False: bias is None, parameter names"], ref["bias=False: bias is None, parameter names"],
          "WeightNormLinear(5, 2, bias=False): [bias is None, parameter names]")
-    big_v, big_b = (_tensor(got[key], key, ref[key].shape).double() for key in (_BIG + ".weight_v", _BIG + ".bias"))
+    big_v, big_b = (expect_tensor(got[key], key, ref[key].shape).double() for key in (_BIG + ".weight_v", _BIG + ".bias"))
     bound = 1 / math.sqrt(ref[_BIG + ".weight_v"].shape[1])
     assert_true(0.9 * bound < big_v.abs().max().item() <= bound + 1e-6,
                 f"weight_v should be initialized as nn.Linear's weight, uniform in (-{bound:.3f}, {bound:.3f})")

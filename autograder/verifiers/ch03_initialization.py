@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from autograder.verify import Context, Verifier, same
+from autograder.verify import Context, Verifier, expect_entries, expect_raised, expect_tensor, same
 from traintech.testing import _fail, assert_close, assert_ks, assert_mean_std, assert_proportion, assert_true
 
 INIT_FORBIDDEN = ["torch.nn.init." + f for f in (
@@ -26,25 +26,9 @@ INIT_FORBIDDEN = ["torch.nn.init." + f for f in (
 # ----------------------------------------------------------------------------- judging helpers
 
 
-def _entries(got, ref) -> dict:
-    """``got`` as a dict with the reference's keys (every collect here sets a dict)."""
-    if not isinstance(got, dict) or set(got) != set(ref):
-        _fail(f"the data should be a dict with the entries {sorted(ref)}, got {type(got).__name__}")
-    return got
-
-
 def _list(got, n: int, name: str) -> list:
     if not isinstance(got, list) or len(got) != n:
         _fail(f"{name} should be a list of {n} items")
-    return got
-
-
-def _tensor(got, ref: torch.Tensor, name: str) -> torch.Tensor:
-    """``got`` as a tensor of the reference's shape and dtype."""
-    if not isinstance(got, torch.Tensor):
-        _fail(f"{name} should be a tensor, but is a {type(got).__name__}")
-    assert_true(got.shape == ref.shape, f"{name} has shape {tuple(got.shape)}, expected {tuple(ref.shape)}")
-    assert_true(got.dtype == ref.dtype, f"{name} has dtype {got.dtype}, expected {ref.dtype}")
     return got
 
 
@@ -63,9 +47,12 @@ def _raises_list(calls: list[str], fn: str) -> str:
 def _raised(got, calls: list[str], fn: str, exception: str = "ValueError") -> None:
     """Each item of ``got`` (the data of ``_raises_list(calls, fn)``) names ``exception``, as ``assert_raises``."""
     for args, err in zip(calls, _list(got, len(calls), f"the errors of {fn}")):
-        if not (isinstance(err, list) and exception in err):
-            what = f"raised {err[0]}" if isinstance(err, list) and err else "returned normally"
-            _fail(f"{fn}({args}) should raise {exception} but {what}.")
+        expect_raised(err, exception, f"{fn}({args})")
+
+
+def _tensor_like(got, ref: torch.Tensor, name: str) -> torch.Tensor:
+    """``got`` as a tensor of the reference's shape and dtype."""
+    return expect_tensor(got, name, ref.shape, ref.dtype)
 
 
 def _pure(verifier: Verifier, names: list[str], forbidden: list[str] = ()) -> Verifier:
@@ -78,7 +65,7 @@ def _pure(verifier: Verifier, names: list[str], forbidden: list[str] = ()) -> Ve
     def judge(got, ref, context: Context) -> None:
         for name in names:
             context.no_delegation(name, list(forbidden))
-        got = _entries(got, ref)
+        got = expect_entries(got, ref)
         for name, module in zip(names, _list(got["modules"], len(names), "the modules")):
             if isinstance(module, str) and module.split(".")[0] == "traintech":
                 _fail(f"{name} is {module}.{name}: traintech holds the reference solutions, "
@@ -118,14 +105,14 @@ def _draws(fn: str, dist: str, draws: list[Draw], seed: int, errors: list[str] =
     lines.append(f"result = {{'returned': _returned, 'values': _tensors, 'errors': {_raises_list(list(errors), fn)}}}")
 
     def judge(got, ref, context: Context) -> None:
-        got = _entries(got, ref)
+        got = expect_entries(got, ref)
         returned = _list(got["returned"], len(draws), "returned")
         values = _list(got["values"], len(draws), "values")
         for i, d in enumerate(draws):
             name = f"{fn}(torch.empty({d.shape}, dtype=torch.{d.dtype}){', ' + d.args if d.args else ''})"
             if "returned" in d.checks:
                 assert_true(returned[i] is True, f"{fn} should fill the tensor in place and return that same tensor")
-            w = _tensor(values[i], ref["values"][i], name)
+            w = _tensor_like(values[i], ref["values"][i], name)
             largest = w.abs().max()
             if "bound" in d.checks:
                 assert_true(largest <= d.scale * (1 + 1e-6), f"every value of {name} should lie in "
@@ -157,10 +144,10 @@ result = {{"requires_grad": _layer.weight.requires_grad, "filled": _layer.weight
 '''
 
     def judge(got, ref, context: Context) -> None:
-        got = _entries(got, ref)
+        got = expect_entries(got, ref)
         assert_true(got["requires_grad"] is True, "the parameter should still require grad")
-        filled = _tensor(got["filled"], ref["filled"], f"the weight {fn} filled")
-        again = _tensor(got["again"], ref["filled"], f"what {fn} returned")
+        filled = _tensor_like(got["filled"], ref["filled"], f"the weight {fn} filled")
+        again = _tensor_like(got["again"], ref["filled"], f"what {fn} returned")
         assert_close(filled, again, name="two fills with the same seeded generator",
                      hint="pass generator=generator to the random operation.")
         _raised(got["errors"], list(errors), fn)
@@ -210,12 +197,12 @@ ORTHOGONAL_SHAPES = [((64, 64), 1.0, "float32"), ((3, 5), 1.0, "float32"), ((5, 
 
 
 def _orthogonal_shapes(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     assert_true(got["returned"] is True, "orthogonal_ should fill the tensor in place and return it")
     values = _list(got["values"], len(ORTHOGONAL_SHAPES), "values")
     for i, (shape, gain, dtype) in enumerate(ORTHOGONAL_SHAPES):
         name = f"orthogonal_(torch.empty({shape}, dtype=torch.{dtype}), gain={gain})"
-        w = _tensor(values[i], ref["values"][i], name)
+        w = _tensor_like(values[i], ref["values"][i], name)
         flat = w.reshape(shape[0], -1)
         gram = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
         assert_close(gram, gain ** 2 * torch.eye(gram.shape[0], dtype=w.dtype), atol=1e-10 if dtype == "float64" else 1e-5,
@@ -225,9 +212,9 @@ def _orthogonal_shapes(got, ref, context: Context) -> None:
 
 
 def _orthogonal_haar(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     for key, shape in [("square", (3, 3)), ("wide", (3, 5)), ("tall", (5, 3))]:
-        diagonals = _tensor(got[key], ref[key], f"the diagonals of the {shape} draws")
+        diagonals = _tensor_like(got[key], ref[key], f"the diagonals of the {shape} draws")
         n = diagonals.shape[0]
         for i in range(3):
             if key == "square":
@@ -238,10 +225,10 @@ def _orthogonal_haar(got, ref, context: Context) -> None:
 
 
 def _orthogonal_errors(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     _raised(got["errors"], ORTHOGONAL_ERRORS, "orthogonal_")
-    a = _tensor(got["a"], ref["a"], "orthogonal_(torch.empty(6, 4))")
-    b = _tensor(got["b"], ref["a"], "orthogonal_(torch.empty(6, 4)) again")
+    a = _tensor_like(got["a"], ref["a"], "orthogonal_(torch.empty(6, 4))")
+    b = _tensor_like(got["b"], ref["a"], "orthogonal_(torch.empty(6, 4)) again")
     assert_close(a, b, name="two orthogonal_ fills with the same seeded generator",
                  hint="draw the Gaussian matrix with torch.randn(..., generator=generator).")
 
@@ -250,17 +237,17 @@ def _orthogonal_errors(got, ref, context: Context) -> None:
 
 
 def _activation_stds_values(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     assert_true(got["a list of floats"] is True,
                 "activation_stds should return a list of Python floats, one per child (use .item())")
     stds = _list(got["stds"], len(ref["stds"]), "the stds of the three models")
     for name, g, r in zip(["an MLP", "a small CNN", "a model with nn.ReLU(inplace=True)"], stds, ref["stds"]):
-        assert_close(_tensor(g, r, f"activation_stds of {name}"), r, name=f"activation_stds of {name}",
+        assert_close(_tensor_like(g, r, f"activation_stds of {name}"), r, name=f"activation_stds of {name}",
                      hint="record output.std() inside the hook of every child, in the order the children run.")
 
 
 def _activation_stds_hooks(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     err = got["broken model raised"]
     assert_true(err is None or (isinstance(err, list) and "RuntimeError" in err),
                 "activation_stds should let the model's RuntimeError through (or catch it), not raise another error")
@@ -269,13 +256,13 @@ def _activation_stds_hooks(got, ref, context: Context) -> None:
 
 
 def _fans_errors(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     _raised(got["errors"], FAN_ERRORS, "calculate_fan_in_and_fan_out")
     assert_true(got["ints"] is True, "fan_in and fan_out should be Python ints")
 
 
 def _counts(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     assert_true(got.get("an int", True) is True, "count_trainable_parameters should return a Python int")
     counts = _list(got["counts"], len(ref["counts"]), "the counts")
     for i, (g, r) in enumerate(zip(counts, ref["counts"])):
@@ -283,10 +270,10 @@ def _counts(got, ref, context: Context) -> None:
 
 
 def _discriminative_rates(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     assert_true(got["a list of 3"] is True, "discriminative_param_groups should return a list, one group per layer group")
     for key in ["rates of 3 modules, default decay", "rates of module, list, tensor, generator"]:
-        assert_close(_tensor(got[key], ref[key], key), ref[key], name=key,
+        assert_close(_tensor_like(got[key], ref[key], key), ref[key], name=key,
                      hint="the LAST group gets lr; group l gets lr / decay ** (L - 1 - l).")
     assert_close(got["rate of a single group"], ref["rate of a single group"], name="the rate of a single group")
     same(got["params of 3 modules"], ref["params of 3 modules"], "the parameters of each group (their positions)")
@@ -296,11 +283,11 @@ def _discriminative_rates(got, ref, context: Context) -> None:
 
 
 def _discriminative_optimizer(got, ref, context: Context) -> None:
-    got = _entries(got, ref)
+    got = expect_entries(got, ref)
     _raised(got["errors"], DISCRIMINATIVE_ERRORS, "discriminative_param_groups")
-    assert_close(_tensor(got["rates"], ref["rates"], "the rates seen by torch.optim.SGD"), ref["rates"],
+    assert_close(_tensor_like(got["rates"], ref["rates"], "the rates seen by torch.optim.SGD"), ref["rates"],
                  name="the rates seen by torch.optim.SGD")
-    weight = _tensor(got["first weight after a step"], ref["first weight after a step"], "the first layer's weight")
+    weight = _tensor_like(got["first weight after a step"], ref["first weight after a step"], "the first layer's weight")
     assert_close(weight, ref["first weight after a step"], name="one SGD step on the first group",
                  hint="the first group's rate should be lr / decay.")
 
@@ -377,7 +364,7 @@ result = {f"{name}, {param}": float(calculate_gain(name) if param is None else c
 ''', rtol=1e-5, atol=1e-5),
     "test_gain_errors_and_purity": _pure(Verifier(
         f"result = {{'errors': {_raises_list(GAIN_ERRORS, 'calculate_gain')}}}",
-        lambda got, ref, context: _raised(_entries(got, ref)["errors"], GAIN_ERRORS, "calculate_gain")),
+        lambda got, ref, context: _raised(expect_entries(got, ref)["errors"], GAIN_ERRORS, "calculate_gain")),
         ["calculate_gain"], INIT_FORBIDDEN),
     # -------------------------------------------------------------- the initializers
     "test_xavier_uniform_distribution": _draws("xavier_uniform_", "uniform", XAVIER_UNIFORM, seed=310),
@@ -513,6 +500,6 @@ result["list, tensor, generator at stage 2 (and net[1].bias left alone)"] = [p.r
 _model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
 _groups = [_model[0], _model[1]]
 result = {{"errors": {_raises_list(PROGRESSIVE_ERRORS, "progressive_unfreeze")}}}
-''', lambda got, ref, context: _raised(_entries(got, ref)["errors"], PROGRESSIVE_ERRORS, "progressive_unfreeze")),
+''', lambda got, ref, context: _raised(expect_entries(got, ref)["errors"], PROGRESSIVE_ERRORS, "progressive_unfreeze")),
         ["progressive_unfreeze"]),
 }
