@@ -1,6 +1,7 @@
 # Training Techniques — every target creates .venv when it is missing.
 #   make lab      open the course (chapters/) in JupyterLab   (LAB_ARGS='--no-browser --port 8899')
 #   make test     run the whole test suite                     (PYTEST_ARGS='-k release')
+#   make test-portable  the suite on a simulated CPU without AVX (CPU=avx2: AVX2, no AVX-512)
 #   make release  regenerate chapters/ from solutions/ with nbgrader
 #   make grade    grade the example class of every chapter     (CHAPTERS=01_regularization GRADE_ARGS='--jobs 1')
 #   make bench    time each chapter notebook (benchmarks/chapters.py)
@@ -17,8 +18,10 @@ ROOT_FLAG   := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 CHAPTERS    ?= $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
 GRADE_ARGS  ?=
+# test-portable's simulated processor: a setting of tests/simulated_cpu.py (lowered, avx2)
+CPU         ?= lowered
 
-.PHONY: lab test release grade bench venv sandbox clean-venv
+.PHONY: lab test test-portable release grade bench venv sandbox clean-venv
 
 venv: $(VENV)/.installed
 
@@ -44,6 +47,11 @@ lab: venv
 
 test: venv sandbox
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole suite with PyTorch's three CPU dispatch layers (its kernels, oneDNN, MKL) held below
+# what this machine has: what another processor computes. Checks first that they took effect.
+test-portable: venv sandbox
+	$(BIN)/python tests/simulated_cpu.py $(CPU) -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 release: venv
 	$(BIN)/python -m autograder release

@@ -28,6 +28,16 @@ def run(cmd: list[str], cwd: Path, timeout: float = 600) -> subprocess.Completed
     return subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=timeout)
 
 
+def pytest_report_header(config):
+    """Which instruction sets PyTorch's CPU layers were told to use (tests/simulated_cpu.py)."""
+    import torch
+
+    told = [f"{v}={os.environ[v]}" for v in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")
+            if v in os.environ]
+    return f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}" + (
+        f" ({', '.join(told)})" if told else "")
+
+
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     return copy_course(tmp_path / "course")
