@@ -99,3 +99,18 @@ def test_nbgrader_extensions_are_enabled_in_jupyterlab_4():
     servers = _jupyter("server", "extension", "list")
     for extension in ("formgrader", "validate_assignment", "assignment_list"):
         assert f"nbgrader.server_extensions.{extension} enabled" in servers, servers
+
+
+def test_simulated_cpu_takes_effect_and_says_when_it_does_not():
+    """make test-portable's simulated processor (tests/simulated_cpu.py) runs other kernels, and
+    refuses to run a suite under a setting that did not take effect."""
+    import pytest
+
+    from simulated_cpu import check, environment
+
+    assert check("lowered", environment("lowered", tool_env())).startswith("simulated CPU 'lowered': aten DEFAULT")
+    half = {**environment("lowered", tool_env()), "ATEN_CPU_CAPABILITY": "avx2"}
+    with pytest.raises(RuntimeError, match="aten uses 'AVX2', not DEFAULT"):
+        check("lowered", half)
+    with pytest.raises(ValueError, match="unknown CPU setting"):
+        environment("pentium")
