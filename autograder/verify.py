@@ -216,8 +216,15 @@ class Context:
 
 
 def _python(source: str) -> str:
-    """A cell's code without IPython's magics and shell escapes (``%matplotlib``, ``!pip``)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    """A cell's code as IPython runs it: magics and shell escapes (``%matplotlib``, ``!pip``)
+    become plain calls, and nothing else changes (a line that starts with ``%`` inside
+    brackets is Python's ``%`` operator, not a magic)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - then ast.parse reports what is wrong with it
+        return source
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,

@@ -158,12 +158,13 @@ class NotebookSession:
         self._context.__exit__(None, None, None)
 
 
-def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: dict[str, str]):
-    """The three tests every chapter's wrong-answer table gets, plus their shared kernel.
+def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: dict[str, str],
+                       blind: dict[str, dict[str, str]]):
+    """The four tests every chapter's wrong-answer table gets, plus their shared kernel.
 
     Use at module level::
 
-        session, test_reference, test_wrong, test_right = wrong_answer_tests(NOTEBOOK, WRONG, RIGHT)
+        session, test_reference, test_wrong, test_right, test_blind = wrong_answer_tests(NOTEBOOK, WRONG, RIGHT, BLIND)
 
     - the reference solution passes every test cell, and every exercise has at least three
       wrong answers and one alternative right answer;
@@ -173,6 +174,8 @@ def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: 
       other cell's verifier rejects it (verifiers check what their tests check, no more);
     - each alternative right answer (written differently, drawing random numbers in another
       order) passes every test cell and every verifier;
+    - so does each blind answer (``tests/blind_answers/``): at least two per exercise, written
+      from the released notebook alone, in styles unlike the reference;
     - every test cell has a verifier, and the verifiers accept the reference solution.
     """
     import pytest
@@ -192,6 +195,8 @@ def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: 
         assert not rejected, f"verifiers reject the reference solution: {rejected}"
         assert set(wrong) == set(right) == set(session.exercises), "every exercise needs wrong and right answers"
         assert all(len(variants) >= 3 for variants in wrong.values()), "at least three wrong answers per exercise"
+        assert set(blind) == set(session.exercises) and all(len(v) >= 2 for v in blind.values()), \
+            "every exercise needs at least two blind answers (tests/blind_answers/)"
 
     @pytest.mark.parametrize("exercise,label", [(e, label) for e, variants in wrong.items() for label in variants])
     def test_wrong_answer_loses_points(session, exercise, label):
@@ -214,5 +219,12 @@ def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: 
         failures = {test: why for test, pair in results.items() for why in pair if why}
         assert not failures, f"a correct {exercise} written differently failed: {failures}"
 
+    @pytest.mark.parametrize("exercise,style", [(e, style) for e, styles in blind.items() for style in styles])
+    def test_blind_answer_keeps_every_point(session, exercise, style):
+        results = session.grade_both(exercise, blind[exercise][style])
+        failures = {test: why for test, pair in results.items() for why in pair if why}
+        assert not failures, (f"a correct {exercise} written from the released notebook alone ({style}) lost points: "
+                              f"{failures}. State the requirement in the notebook, or drop it from the test.")
+
     return (session, test_reference_solution_passes_every_test_cell, test_wrong_answer_loses_points,
-            test_another_right_answer_keeps_every_point)
+            test_another_right_answer_keeps_every_point, test_blind_answer_keeps_every_point)

@@ -129,6 +129,16 @@ def test_check_gradients():
 
 # --------------------------------------------------------------------------- statistics
 
+def test_one_false_failure_budget_for_every_statistical_check():
+    from scipy import stats
+
+    assert tt.Z == pytest.approx(stats.norm.isf(tt.FALSE_FAILURE / 2), abs=0.005)
+    n = 10_000  # a mean exactly Z standard errors off passes, a little more fails
+    x = torch.cat([torch.full((n // 2,), -1.0), torch.full((n // 2,), 1.0)]).double()
+    assert_mean_std(x + 0.999 * tt.Z / math.sqrt(n), mean=0.0)
+    fails(assert_mean_std, x + 1.01 * tt.Z / math.sqrt(n), mean=0.0)
+
+
 def test_assert_mean_std():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(20_000, generator=g) * 2 + 1

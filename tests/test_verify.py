@@ -83,6 +83,7 @@ FORBIDDEN = ["torch.nn.functional.dropout", "torch.dropout"]
     ("dropout", "dropout = lambda x: ref(x)", ["traintech"]),
     ("dropout", "def dropout(x):\n    return x\nfrom traintech.regularization import dropout", None),
     ("dropout", "%matplotlib inline\ndef dropout(x):\n    return F.dropout(x)", ["torch.nn.functional.dropout"]),
+    ("dropout", "!ls\ndef dropout(x):\n    return (x\n            % 2)", []),  # a continued line's % is no magic
     ("Dropout", "class Dropout(torch.nn.Module):\n    def forward(self, x):\n        return F.dropout(x)",
      ["torch.nn.functional.dropout"]),
     ("Dropout", "class Dropout(torch.nn.Dropout):\n    pass", ["torch.nn.Dropout"]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import textwrap
 
+from blind_answers.ch02_normalization import BLIND
 from conftest import ROOT
 from notebook_session import wrong_answer_tests
 
@@ -509,4 +510,5 @@ RIGHT = {
 
 
 (session, test_reference_solution_passes_every_test_cell, test_wrong_answer_loses_points,
- test_another_right_answer_keeps_every_point) = wrong_answer_tests(NOTEBOOK, WRONG, RIGHT)
+ test_another_right_answer_keeps_every_point, test_blind_answer_keeps_every_point) = wrong_answer_tests(
+    NOTEBOOK, WRONG, RIGHT, BLIND)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import textwrap
 
+from blind_answers.ch03_initialization import BLIND
 from conftest import ROOT
 from notebook_session import wrong_answer_tests
 
@@ -522,4 +523,5 @@ RIGHT = {
 
 
 (session, test_reference_solution_passes_every_test_cell, test_wrong_answer_loses_points,
- test_another_right_answer_keeps_every_point) = wrong_answer_tests(NOTEBOOK, WRONG, RIGHT)
+ test_another_right_answer_keeps_every_point, test_blind_answer_keeps_every_point) = wrong_answer_tests(
+    NOTEBOOK, WRONG, RIGHT, BLIND)

@@ -84,8 +84,7 @@ def _dropout_scaling(got, ref, context: Context) -> None:
     assert_true(zeroed.double().mean(dim=1).std() > 0.01,
                 "each element needs its own random draw, not one mask per row or per tensor")
     assert_true(zeroed.double().mean(dim=0).std() > 0.01, "each element needs its own random draw, not one per column")
-    assert_close(out.mean(), x.mean(), atol=0.02, name="the mean of dropout(x)",
-                 hint="inverted dropout keeps the expected value of every element.")
+    assert_mean_std(out - x, mean=0.0, name="dropout(x) - x (inverted dropout keeps the expected value of every element)")
 
 
 def _dropout_extremes(got, ref, context: Context) -> None:
@@ -278,7 +277,6 @@ x = torch.randn(120, generator=g)
 w = torch.randn(12, generator=g).requires_grad_()
 result = {"dropout(x, p=1.0)": dropout(x, p=1.0),
           "raises": {"dropout(x, p=1.2)": raises(dropout, x, p=1.2), "dropout(x, p=-0.3)": raises(dropout, x, p=-0.3),
-                     "dropout(x, p=nan)": raises(dropout, x, p=float("nan")),
                      "dropout(x, p=3.0, training=False)": raises(dropout, x, p=3.0, training=False)}}
 dropout(w, p=1.0).sum().backward()
 result["the gradient of dropout(w, p=1.0).sum()"] = w.grad

@@ -296,7 +296,7 @@ FAN_ERRORS = ["torch.empty(6)", "torch.tensor(2.0)"]
 GAIN_ERRORS = ['"softplus"', '"leaky_relu", "0.2"', '"leaky_relu", True', '"leaky_relu", [0.1]', '"ReLU"']
 ORTHOGONAL_ERRORS = ["torch.empty(6)"]
 DISCRIMINATIVE_ERRORS = ["[_model[0]], 0.1, decay=0.0", "[_model[0]], -0.1", "[], 0.1", "[_model[0]], 0.1, decay=-2.6"]
-PROGRESSIVE_ERRORS = ["_groups, 3", "_groups, -1", "_groups, 1.5", "_groups, True"]
+PROGRESSIVE_ERRORS = ["_groups, 3", "_groups, -1", "_groups, 1.5"]
 
 VERIFIERS = {
     # -------------------------------------------------------------- activation_stds
