@@ -227,63 +227,13 @@ def _python(source: str) -> str:
         return source
 
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
-           ast.GeneratorExp, ast.ClassDef)
-
-
-def _scope(node) -> tuple[list, list, set]:
-    """(what a scope evaluates in the enclosing scope, its own body, its parameters)."""
-    if isinstance(node, ast.ClassDef):
-        return node.bases + [k.value for k in node.keywords] + node.decorator_list, node.body, set()
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        a = node.args
-        params = [p for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p]
-        outer = a.defaults + [d for d in a.kw_defaults if d] + getattr(node, "decorator_list", [])
-        return outer, node.body if isinstance(node.body, list) else [node.body], {p.arg for p in params}
-    first, *rest = node.generators
-    results = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-    return [first.iter], [first.target, *first.ifs, *rest, *results], set()
-
-
-def _bound(body: list, params: set) -> set:
-    """The names a scope binds itself (so they never mean a top-level name in it)."""
-    names, declared, todo = set(params), set(), list(body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            declared.update(node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update(a.asname or a.name.split(".")[0] for a in node.names)
-        if not isinstance(node, _SCOPES):
-            todo.extend(ast.iter_child_nodes(node))
-    return names - declared
-
-
-def _globals_used(node, local: tuple = ()) -> list[ast.AST]:
-    """The Name and Attribute nodes of ``node`` that refer to top-level names (not to a local
-    variable or a parameter of an enclosing function), outermost attribute chains only."""
-    if isinstance(node, _SCOPES):
-        outer, body, params = _scope(node)
-        found = [n for child in outer for n in _globals_used(child, local)]
-        inner = local + (_bound(body, params),)
-        return found + [n for child in body for n in _globals_used(child, inner)]
-    root = node
-    while isinstance(root, ast.Attribute):
-        root = root.value
-    if isinstance(root, ast.Name) and isinstance(node, (ast.Name, ast.Attribute)):
-        return [] if any(root.id in names for names in local) else [node]
-    return [n for child in ast.iter_child_nodes(node) for n in _globals_used(child, local)]
-
-
 def delegations(sources: list[str], name: str, forbidden: list[str]) -> list[str] | None:
     """The forbidden names ``name``'s definition (and the notebook's own helpers it uses) refers
     to, however imported or aliased, traintech included; None if the notebook does not define
     ``name`` (its last top-level binding is no def, class or assignment: e.g. an import).
     Static: reads the code as written (a call hidden behind ``getattr`` is not seen)."""
+    from traintech.testing import free_names
+
     aliases: dict[str, str] = {}
     defs: dict[str, ast.AST | None] = {}  # each top-level name's last binding (None: an import)
     for source in sources:
@@ -328,7 +278,7 @@ def delegations(sources: list[str], name: str, forbidden: list[str]) -> list[str
         seen.add(current)
         definition = defs[current]
         roots = [definition] if not isinstance(definition, (ast.Assign, ast.AnnAssign)) else [definition.value]
-        for node in (n for root in roots if root is not None for n in _globals_used(root)):
+        for node in (n for root in roots if root is not None for n in free_names(root)):
             path = dotted(node)
             found.update(bad for bad in banned if path == bad or path.startswith(bad + "."))
             head = node

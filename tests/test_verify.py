@@ -6,6 +6,7 @@ wrong-answer tests."""
 from __future__ import annotations
 
 import json
+import sys
 
 import nbformat
 import pytest
@@ -91,6 +92,43 @@ FORBIDDEN = ["torch.nn.functional.dropout", "torch.dropout"]
 ])
 def test_delegation_is_read_from_the_submitted_code(name, code, found):
     assert verify.delegations([BASE, code], name, FORBIDDEN + ["torch.nn.Dropout"]) == found
+
+
+SCOPE_BASE = ("import torch\nimport torch.nn.functional as F\nfrom traintech.data import load_digits as digits\n"
+              "evaluate = F.dropout\n")
+
+
+@pytest.mark.parametrize("code, delegates", [
+    ("def answer(x):\n    digits = x.clone()\n    return digits * 2", False),  # a local shadows a global
+    ("def answer(digits):\n    return digits * 2", False),  # a parameter
+    ("def answer(xs):\n    return [digits * 2 for digits in xs]", False),  # a comprehension variable
+    ("def answer(x):\n    def evaluate(t):\n        return t * 2\n    return evaluate(x)", False),  # nested def
+    ("class answer:\n    def forward(self, evaluate):\n        return evaluate", False),  # a method's parameter
+    ("def answer(x):\n    return evaluate(x)", True),  # the global: F.dropout
+    ("def answer(xs):\n    return [F.dropout(t) for t in xs]", True),
+    ("def answer(x):\n    import torch.nn.functional as G\n    return G.dropout(x)", True),  # a local import
+    ("def answer(x):\n    from torch.nn.functional import dropout as d\n    return d(x)", True),
+    ("def answer(x):\n    return digits()", True),  # traintech
+])
+def test_both_purity_checks_read_scopes_alike(code, delegates, tmp_path, monkeypatch):
+    """The kernel's check_no_delegation (live objects) and the grader's delegations (source) share
+    one reading of scopes (traintech.testing.free_names) and reach the same verdict."""
+    import importlib
+
+    from traintech.testing import CheckFailed, check_no_delegation
+
+    (tmp_path / "scoped_answer.py").write_text(SCOPE_BASE + code + "\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("scoped_answer")
+    try:
+        check_no_delegation(module.answer, forbidden=["torch.nn.functional.dropout"])
+        inside = False
+    except CheckFailed:
+        inside = True
+    finally:
+        del sys.modules["scoped_answer"]
+    outside = bool(verify.delegations([SCOPE_BASE, code], "answer", ["torch.nn.functional.dropout"]))
+    assert (inside, outside) == (delegates, delegates)
 
 
 def test_the_gradient_judge_is_gradcheck_outside_the_kernel():
