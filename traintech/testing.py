@@ -312,10 +312,10 @@ def check_gradients(
 
 # ----------------------------------------------------------------------------- statistics
 # One false-failure budget for every statistical check: a correct random operation fails any one
-# check with probability FALSE_FAILURE, whatever the check. A class of 1,000 students graded on
-# every chapter runs about 300,000 statistical checks on correct work (about 150 per student,
-# in the kernel and again outside it); at 1e-8 each, the chance that any of them takes a point
-# from a correct answer is about 0.3 %.
+# check with probability FALSE_FAILURE, whatever the check. Grading one complete submission of
+# every chapter makes about 100 statistical checks (counted); allowing 300 per student, a class
+# of 1,000 makes 300,000, and at 1e-8 each the chance that any of them takes a point from a
+# correct answer anywhere in the class is under 0.3 %.
 FALSE_FAILURE = 1e-8
 Z = 5.73  # standard errors allowed: the two-sided normal quantile of FALSE_FAILURE (tests/test_testing.py)
 #
