@@ -213,18 +213,20 @@ def wrong_answer_tests(notebook: Path, wrong: dict[str, dict[str, str]], right: 
         assert not stricter, (f"{exercise} ({label}): verifiers reject cells whose tests accept it (a verifier "
                               f"must check what its test checks, no more): {stricter}")
 
+    def keeps_every_point(session, exercise: str, answer: str, what: str) -> None:
+        results = session.grade_both(exercise, answer)
+        failures = {test: why for test, pair in results.items() for why in pair if why}
+        assert not failures, f"a correct {exercise} {what} lost points: {failures}"
+
     @pytest.mark.parametrize("exercise", sorted(right))
     def test_another_right_answer_keeps_every_point(session, exercise):
-        results = session.grade_both(exercise, right[exercise])
-        failures = {test: why for test, pair in results.items() for why in pair if why}
-        assert not failures, f"a correct {exercise} written differently failed: {failures}"
+        keeps_every_point(session, exercise, right[exercise], "written differently")
 
     @pytest.mark.parametrize("exercise,style", [(e, style) for e, styles in blind.items() for style in styles])
     def test_blind_answer_keeps_every_point(session, exercise, style):
-        results = session.grade_both(exercise, blind[exercise][style])
-        failures = {test: why for test, pair in results.items() for why in pair if why}
-        assert not failures, (f"a correct {exercise} written from the released notebook alone ({style}) lost points: "
-                              f"{failures}. State the requirement in the notebook, or drop it from the test.")
+        keeps_every_point(session, exercise, blind[exercise][style],
+                          f"written from the released notebook alone ({style}): state the requirement in the "
+                          f"notebook, or drop it from the test;")
 
     return (session, test_reference_solution_passes_every_test_cell, test_wrong_answer_loses_points,
             test_another_right_answer_keeps_every_point, test_blind_answer_keeps_every_point)

@@ -539,7 +539,6 @@ def free_names(node, local: tuple = ()) -> list[ast.AST]:
     return [n for child in ast.iter_child_nodes(node) for n in free_names(child, local)]
 
 
-
 def _chains(nodes: list[ast.AST]) -> list[tuple[list[str], int]]:
     """``F.dropout`` -> ``(["F", "dropout"], line)`` for each Name or Attribute node."""
     chains = []
