@@ -2,6 +2,7 @@
 #   make lab      open the course (chapters/) in JupyterLab   (LAB_ARGS='--no-browser --port 8899')
 #   make test     run the whole test suite                     (PYTEST_ARGS='-k release')
 #   make test-portable  the suite on a simulated CPU without AVX (CPU=avx2: AVX2, no AVX-512)
+#   make test-slow  the slow proofs only (every chapter graded with and without its experiments)
 #   make release  regenerate chapters/ from solutions/ with nbgrader
 #   make grade    grade the example class of every chapter     (CHAPTERS=01_regularization GRADE_ARGS='--jobs 1')
 #   make bench    time each chapter notebook (benchmarks/chapters.py)
@@ -21,7 +22,7 @@ GRADE_ARGS  ?=
 # test-portable's simulated processor: a setting of tests/simulated_cpu.py (lowered, avx2)
 CPU         ?= lowered
 
-.PHONY: lab test test-portable release grade bench venv sandbox clean-venv
+.PHONY: lab test test-portable test-slow release grade bench venv sandbox clean-venv
 
 venv: $(VENV)/.installed
 
@@ -52,6 +53,11 @@ test: venv sandbox
 # what this machine has: what another processor computes. Checks first that they took effect.
 test-portable: venv sandbox
 	$(BIN)/python tests/simulated_cpu.py $(CPU) -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# About 10 minutes: every chapter's example class (and a hostile class of chapter 1) graded with
+# and without its experiment cells, to the same scores (tests/test_experiments.py).
+test-slow: venv sandbox
+	$(BIN)/python -m pytest --slow -m slow $(PYTEST_ARGS)
 
 release: venv
 	$(BIN)/python -m autograder release

@@ -1,7 +1,7 @@
 """``python -m autograder``: the course's instructor commands.
 
     python -m autograder release [CHAPTER ...]   regenerate chapters/ from solutions/
-    python -m autograder grade [SUBMISSION ...] --chapter ID [--out DIR] [--jobs N]
+    python -m autograder grade [SUBMISSION ...] --chapter ID [--out DIR] [--jobs N] [--experiments run]
                                                  grade a class's notebooks with nbgrader
     python -m autograder export --chapter ID [--out DIR]
                                                  add the grades given in formgrader to grades.csv
@@ -50,7 +50,7 @@ def grade_command(args) -> int:
             results = grade_all(intake.submissions, args.chapter, work, jobs=args.jobs, root=root,
                                 time_limit=args.time_limit, cell_timeout=args.cell_timeout,
                                 memory_limit=int(args.memory_limit * 2**30) if args.memory_limit > 0 else None,
-                                sandbox=args.sandbox)
+                                sandbox=args.sandbox, experiments=args.experiments)
             grades = write_outputs(results, args.chapter, out)
         except (ValueError, RuntimeError) as err:
             print(f"error: {err}", file=sys.stderr)
@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--sandbox", choices=["auto", "require", "off"], default="auto",
                     help="run each kernel in a bubblewrap sandbox: where possible, warning loudly where not "
                          "(auto, the default), or refuse to grade without one (require), or never (off)")
+    gr.add_argument("--experiments", choices=["skip", "run"], default="skip",
+                    help="the chapter's experiment cells earn no points: do not run them, keeping the learner's "
+                         "own outputs (skip, the default), or run every cell (run)")
     gr.add_argument("--student-pattern", default=DEFAULT_STUDENT_PATTERN,
                     help="regex taking the student id from a notebook's file name (group 'student'); "
                          f"default {DEFAULT_STUDENT_PATTERN!r}: everything before the first underscore")

@@ -40,6 +40,7 @@ from pathlib import Path
 import nbformat
 
 from .course import ROOT, tool_env
+from .experiments import MODES, NOT_RUN_NOTE
 from .preprocessors import KERNEL_DIED, NOT_RUN, OUTSIDE_FAILED
 from .intake import Submission
 
@@ -293,7 +294,10 @@ def _kernel_death(autograded: Path) -> str:
     """Where the kernel died while the notebook was graded, or ""."""
     nb = _read(autograded)
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and any(o.get("ename") == KERNEL_DIED for o in cell.get("outputs", [])):
+        outputs = cell.get("outputs", [])
+        if outputs and outputs[0].get("text") == NOT_RUN_NOTE:
+            continue  # an experiment not run: the outputs are the learner's, not the grader's
+        if cell.cell_type == "code" and any(o.get("ename") == KERNEL_DIED for o in outputs):
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             where = f"code cell {index + 1}" + (f" ({grade_id})" if grade_id else "")
             return f"the kernel died in {where}; what ran before it counts, the cells after it were not run"
@@ -462,14 +466,16 @@ def _kill_leftovers(marker: str) -> int:
 
 def grade_one(submission: Submission, chapter: str, master: Path, work: Path, cells: list[GradedCell],
               threads: int = 1, timeout: float = TIME_LIMIT, cell_timeout: float | None = None,
-              memory_limit: int | None = MEMORY_LIMIT, sandboxed: bool = False) -> StudentResult:
+              memory_limit: int | None = MEMORY_LIMIT, sandboxed: bool = False,
+              experiments: str = "skip") -> StudentResult:
     """Autograde one submission in its own copy of the master course; never raises.
 
     ``timeout``: the whole notebook's limit, in seconds (then nothing is graded);
     ``cell_timeout``: each cell's (then that cell fails, the rest is graded; default: the
     course configuration's ``Execute.timeout``); ``memory_limit``: the bytes the grading
     process and the kernel may each map (POSIX), beyond which allocations fail; ``sandboxed``:
-    run the kernel in a bubblewrap sandbox (``autograder/sandbox.py``)."""
+    run the kernel in a bubblewrap sandbox (``autograder/sandbox.py``); ``experiments``: "skip"
+    the chapter's experiment cells, or "run" them (``autograder/experiments.py``)."""
     result = StudentResult(submission.student, submission.origin)
     start = time.monotonic()
     course = work / submission.student
@@ -493,7 +499,7 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
             shutil.copyfile(stamp, target.parent / "timestamp.txt")
         env = tool_env()
         env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
-        args = ["autograde", chapter, "--student", submission.student, "--force"]
+        args = ["autograde", chapter, "--student", submission.student, "--force", f"--Experiments.mode={experiments}"]
         if cell_timeout is not None:
             args.append(f"--Execute.timeout={cell_timeout:g}")
         if (course / "autograder" / REFERENCES).is_file():
@@ -633,18 +639,23 @@ def sandbox_problem(sandbox: str = "auto") -> str | None:
 
 def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int = 1, root: Path = ROOT,
               progress: bool = True, time_limit: float = TIME_LIMIT, cell_timeout: float | None = None,
-              memory_limit: int | None = MEMORY_LIMIT, sandbox: str = "auto") -> list[StudentResult]:
+              memory_limit: int | None = MEMORY_LIMIT, sandbox: str = "auto",
+              experiments: str = "skip") -> list[StudentResult]:
     """Grade every submission, ``jobs`` at a time, recording each in the class gradebook of the
     course at ``root``; results in the order of the student ids.
 
     ``sandbox``: "auto" runs each kernel in a bubblewrap sandbox where possible, and warns
-    loudly where not; "require" refuses to grade without one; "off" never uses one."""
+    loudly where not; "require" refuses to grade without one; "off" never uses one.
+    ``experiments``: "skip" (the default) does not run the chapter's experiment cells, which
+    earn no points; "run" runs every cell (``autograder/experiments.py``)."""
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
     if not time_limit > 0 or (cell_timeout is not None and not cell_timeout > 0):
         raise ValueError(f"time limits must be positive, got {time_limit} and {cell_timeout}")
     if sandbox not in ("auto", "require", "off"):
         raise ValueError(f"sandbox must be auto, require or off, got {sandbox!r}")
+    if experiments not in MODES:
+        raise ValueError(f"experiments must be {' or '.join(MODES)}, got {experiments!r}")
     root = Path(root)
     source = root / "solutions" / chapter / f"{chapter}.ipynb"
     if not source.exists():
@@ -663,7 +674,7 @@ def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int
     with ThreadPoolExecutor(max_workers=jobs) as pool, tqdm(total=len(submissions), desc=f"grading {chapter}",
                                                              disable=not progress, unit="notebook") as bar:
         futures = [pool.submit(grade_one, s, chapter, master, work, cells, threads, time_limit, cell_timeout,
-                               memory_limit, sandboxed) for s in submissions]
+                               memory_limit, sandboxed, experiments) for s in submissions]
         for future in as_completed(futures):
             result = future.result()
             try:  # one writer: the class gradebook is written from this thread only

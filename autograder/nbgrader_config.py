@@ -35,7 +35,8 @@ c.LimitOutput.max_traceback = 100
 # stdout (nbgrader would score the cell 0), and each cell's outputs are capped in bytes.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, DeduplicateIds, IgnorePattern, LimitOutput, OverwriteCells,
+    OverwriteKernelspec, SaveAutoGrades,
 )
 
 c.Autograde.autograde_preprocessors = [
@@ -44,6 +45,14 @@ c.Autograde.autograde_preprocessors = [
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 c.LimitOutputBytes.max_bytes = 200_000
+# The chapter's experiment cells (tagged `experiment` in solutions/) earn no points: they are not
+# run when grading, and keep the learner's own outputs (autograder/experiments.py). To run them:
+# --Experiments.mode=run (`python -m autograder grade --experiments run`).
+c.Experiments.mode = "skip"
+c.Autograde.sanitize_preprocessors = [
+    "autograder.preprocessors.KeepExperimentOutputs", DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+    CheckCellMetadata,
+]
 # A test cell a submission deleted (or whose metadata it stripped) is put back from the
 # gradebook, like an edited one: tests are graded from the source, never from the submission.
 c.OverwriteCells.add_missing_cells = True

@@ -9,7 +9,10 @@
   line. This caps the bytes of every cell's outputs (text, images, everything), so a flood
   cannot bloat the autograded notebook, the feedback or the gradebook's machine.
 - ``SurviveKernelDeath``: nbgrader's ``Execute``, except that a kernel that dies fails
-  only the cell that killed it and the cells after it, not the whole notebook.
+  only the cell that killed it and the cells after it, not the whole notebook; and the
+  chapter's experiment cells are not run (``autograder/experiments.py``; ``Experiments.mode``).
+- ``KeepExperimentOutputs``: nbgrader's ``ClearOutput``, except that the learner's outputs of
+  the experiment cells that will not run are kept (valid ones), so formgrader shows their plots.
 """
 from __future__ import annotations
 
@@ -19,13 +22,61 @@ from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from nbgrader.preprocessors import ClearOutput, Execute, NbGraderPreprocessor
+from traitlets import Enum, Integer, Unicode
+from traitlets.config import Configurable
+
+from .experiments import MODES, NOT_RUN_NOTE, RUN_NOTE, experiment_ids, needed
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
 OUTSIDE_FAILED = "OutsideCheckFailed"  # = autograder.verify.OUTSIDE_FAILED
 TRUNCATED = "\n... output truncated: {} more bytes were not kept (limit {} bytes per cell) ...\n"
+
+
+def source_notebook(resources) -> Path:
+    """The source (``solutions/``) notebook of the notebook being graded: nbgrader grades in the
+    course folder, which holds the source folder."""
+    info = (resources or {}).get("nbgrader", {})
+    chapter = info.get("assignment", "")
+    return Path.cwd() / "solutions" / chapter / f"{info.get('notebook', chapter)}.ipynb"
+
+
+class Experiments(Configurable):
+    """Whether grading runs the chapter's experiment cells (``autograder/experiments.py``)."""
+
+    mode = Enum(MODES, default_value="skip", help="skip: experiment cells are not run when grading (they earn "
+                "no points; one a later cell reads from runs after all); run: every cell runs").tag(config=True)
+
+    def skipped(self, resources) -> set[str]:
+        """The ids of the cells not to run: the source's experiment cells, unless mode is run."""
+        import nbformat
+
+        source = source_notebook(resources)
+        if self.mode == "run" or not source.is_file():
+            return set()
+        return set(experiment_ids(nbformat.read(source, as_version=4)))
+
+
+def _experiment(cell, ids: set[str]) -> bool:
+    return cell.cell_type == "code" and cell.get("id") in ids and not cell.metadata.get("nbgrader")
+
+
+class KeepExperimentOutputs(ClearOutput):
+    """nbgrader's ``ClearOutput``, except for the experiment cells grading will not run: they keep
+    the learner's outputs (those that are valid nbformat outputs), after a line that says so."""
+
+    def preprocess(self, nb, resources):
+        self._keep = Experiments(parent=self).skipped(resources)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if not _experiment(cell, self._keep):
+            return super().preprocess_cell(cell, resources, index)
+        from nbformat.validator import isvalid
+
+        cell.outputs = [o for o in cell.get("outputs", []) if isvalid(o, ref="output", version=4, version_minor=5)]
+        return cell, resources
 
 
 class StderrToStdout(NbGraderPreprocessor):
@@ -96,6 +147,13 @@ class LimitOutputBytes(NbGraderPreprocessor):
             output["traceback"] = short
 
 
+def _where(cell, index: int, first_line: bool = True) -> str:
+    """"code cell 5 (standardize)", or with the cell's first line when it has no grade id."""
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")[:60]
+    return f"code cell {index + 1}" + (f" ({grade_id})" if grade_id else f" ({first!r})" if first_line else "")
+
+
 class SurviveKernelDeath(Execute):
     """nbgrader's ``Execute``, except that a kernel that dies (``os._exit``, a segfault, the
     memory cap) does not fail the whole notebook: the cell that killed it gets an error, every
@@ -103,11 +161,30 @@ class SurviveKernelDeath(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._died_in = None
+        experiments = Experiments(parent=self).skipped(resources)
+        self._needed = {}  # index -> why it runs after all
+        for index, deps in (needed(nb, experiments) if experiments else {}).items():
+            readers = ", ".join(_where(nb.cells[r], r, first_line=False) for r in sorted({d.reader for d in deps}))
+            self._needed[index] = RUN_NOTE.format(reader=readers, names=", ".join(sorted({d.name for d in deps})))
+        self._skip = {i for i, cell in enumerate(nb.cells) if _experiment(cell, experiments) and i not in self._needed}
+        if self._skip:
+            self.log.info("Not running %d experiment cells (--Experiments.mode=run runs them)", len(self._skip))
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
+        if index in self._skip:  # the learner's own outputs stay (KeepExperimentOutputs)
+            cell.outputs.insert(0, new_output("stream", name="stdout", text=NOT_RUN_NOTE))
+            return cell, resources
+        if index in self._needed and self._died_in is None:
+            self.log.info("Code cell %d: %s", index + 1, self._needed[index].strip())
+            cell, resources = self._execute(cell, resources, index)
+            cell.outputs.insert(0, new_output("stream", name="stdout", text=self._needed[index]))
+            return cell, resources
+        return self._execute(cell, resources, index)
+
+    def _execute(self, cell, resources, index):
         if self._died_in is not None:
             cell.outputs = [new_output("error", ename=NOT_RUN, traceback=[],
                                        evalue=f"not run: the kernel died earlier, in {self._died_in}")]
@@ -115,9 +192,7 @@ class SurviveKernelDeath(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")[:60]
-            self._died_in = f"code cell {index + 1}" + (f" ({grade_id})" if grade_id else f" ({first!r})")
+            self._died_in = _where(cell, index)
             self.log.warning("The kernel died in %s; the later cells are not run", self._died_in)
             cell.outputs.append(new_output("error", ename=KERNEL_DIED, traceback=[], evalue=(
                 "the kernel died while running this cell: it crashed, exited (os._exit), or ran out of memory")))
@@ -131,17 +206,14 @@ class VerifiedExecute(SurviveKernelDeath):
     whose check fails gets an error output, hence 0 points, whatever the notebook did to the
     tests inside the kernel."""
 
-    solutions_directory = Unicode("", help="the nbgrader source folder (default: ./solutions)").tag(config=True)
     references = Unicode("", help="the reference data of the chapter's verifiers, computed once for a class "
                                   "(verify.save_references); default: computed here").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         from .verify import learner_sources, verifiers
 
-        info = (resources or {}).get("nbgrader", {})
-        self._chapter = info.get("assignment", "")
-        root = Path(self.solutions_directory or Path.cwd() / "solutions")
-        self._solution = root / self._chapter / f"{info.get('notebook', self._chapter)}.ipynb"
+        self._chapter = (resources or {}).get("nbgrader", {}).get("assignment", "")
+        self._solution = source_notebook(resources)
         self._verifiers = verifiers(self._chapter) if self._solution.is_file() else {}
         if self._verifiers and self.references:
             from .verify import load_references

@@ -38,6 +38,24 @@ def pytest_report_header(config):
         f" ({', '.join(told)})" if told else "")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true",
+                     help="also run the slow proofs (marked slow; `make test-slow` runs only them)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a slow proof, run only with --slow (make test-slow)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="a slow proof: run it with `make test-slow`")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     return copy_course(tmp_path / "course")

@@ -2,8 +2,8 @@
 
 Used by the wrong-answer tests: replace an exercise's solution cell with another
 implementation, re-run that exercise's test cells (visible and hidden, exactly as
-nbgrader grades them), and see which ones fail. Experiment cells (tagged ``experiment``)
-are skipped: they judge nothing and are the slow part of a chapter.
+nbgrader grades them), and see which ones fail. Experiment cells are skipped, as grading
+skips them (``autograder.experiments``): they judge nothing and are the slow part of a chapter.
 """
 from __future__ import annotations
 
@@ -83,8 +83,11 @@ class NotebookSession:
         self._context = self.client.setup_kernel()
         self._context.__enter__()
         self.baseline_failures = {}
+        from autograder.experiments import experiment_ids
+
+        experiments = set(experiment_ids(self.nb))
         for index, cell in enumerate(self.nb.cells):
-            if cell.cell_type != "code" or "experiment" in cell.metadata.get("tags", []):
+            if cell.cell_type != "code" or cell.get("id") in experiments:
                 continue
             self.client.execute_cell(cell, index)
             why = failed(cell.outputs)

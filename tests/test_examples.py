@@ -39,30 +39,14 @@ def test_examples_are_generated_from_the_chapter(chapter):
         assert not intake.problems and [s.student for s in intake.submissions] == sorted(examples.STUDENTS)
 
 
-def _without_experiments(source, dest):
-    """The notebooks of ``source`` without their experiment cells (plain cells that nbgrader
-    neither grades nor checks; only their minute of training goes)."""
-    dest.mkdir()
-    for notebook in sorted(source.glob("*.ipynb")):
-        nb = nbformat.read(notebook, as_version=4)
-        nb.cells = [c for c in nb.cells if "experiment" not in c.metadata.get("tags", [])]
-        nbformat.write(nb, dest / notebook.name)
-    return dest
-
-
 @pytest.mark.parametrize("chapter", chapter_ids())
 def test_example_class_grades_as_documented(chapter, tmp_path):
-    """The getting-started class exactly as shipped, with no arguments as `make grade` runs it.
-    For chapters 1-3, grading the shipped notebooks takes minutes of training in the experiment
-    cells, three times per chapter: the test grades them without those cells (the scores do
-    not depend on them: experiments come after the tests they use, and the solution's
-    experiments are run by test_notebooks.py). `make grade` grades them whole."""
+    """Each class exactly as shipped, graded as `make grade` grades it: the experiment cells are
+    not run (the default; tests/test_experiments.py proves the scores do not depend on them)."""
     course = copy_course(tmp_path / "course")
     shutil.copytree(ROOT / "autograder" / "examples", course / "autograder" / "examples")
     before = {p: p.read_bytes() for p in (course / "autograder" / "examples").rglob("*.ipynb")}
     command = ["python", "-m", "autograder", "grade", "--chapter", chapter, "--jobs", "2", "--course", str(course)]
-    if chapter != "00_getting_started":
-        command.append(str(_without_experiments(course / "autograder" / "examples" / chapter, tmp_path / "class")))
     result = run(command, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "example-ada" in result.stdout and "grades.csv" in result.stdout

@@ -60,7 +60,8 @@ def graded(klass, tmp_path_factory):
     with collect([klass]) as intake:
         parallel = grade_all(intake.submissions, CHAPTER, work / "parallel", jobs=2, root=parallel_course,
                              progress=False)
-        serial = grade_all(intake.submissions, CHAPTER, work / "serial", jobs=1, root=serial_course, progress=False)
+        serial = grade_all(intake.submissions, CHAPTER, work / "serial", jobs=1, root=serial_course, progress=False,
+                           experiments="run")  # and with the experiment cells run: the same scores
     out = tmp_path_factory.mktemp("out")
     write_outputs(parallel, CHAPTER, out)
     assert _hashes(klass) == before, "grading modified a submitted file"
@@ -87,6 +88,8 @@ def test_scores(graded):
 
 
 def test_parallel_equals_serial(graded):
+    """Two at a time skipping the experiment cells (the default), and one at a time running them:
+    the same scores and messages, cell by cell."""
     parallel, serial, *_ = graded
     a, b = _table(parallel), _table(serial)
     assert a == b, "\n".join(f"{x}\n{y}" for x, y in zip(a, b) if x != y)

@@ -101,6 +101,14 @@ def test_assert_raises():
     assert "should mention" in fails(assert_raises, ValueError, bad, 2, match="probability")
     msg = fails(assert_raises, ValueError, lambda: [][1])
     assert "IndexError" in msg
+    # the arguments as shown: a tensor by its shape, an object without a repr of its own by its
+    # type (a memory address would make two gradings of one notebook report different messages)
+    import random
+
+    msg = fails(assert_raises, ValueError, lambda x, rng, g=None: 1, torch.ones(2, 3), random.Random(0),
+                g=torch.Generator())
+    assert "<lambda>(<tensor (2, 3)>, <random.Random>, g=<torch._C.Generator>) should raise" in msg
+    assert "0x" not in msg
 
 
 # --------------------------------------------------------------------------- gradients

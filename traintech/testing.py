@@ -28,6 +28,7 @@ import builtins
 import importlib
 import inspect
 import math
+import re
 import textwrap
 import types
 import warnings
@@ -210,6 +211,14 @@ def assert_true(condition: Any, message: str, hint: str | None = None) -> None:
         _fail(message, hint)
 
 
+def _shown(value: Any) -> str:
+    """An argument as a message shows it: a tensor by its shape, an object without a repr of its
+    own by its type (``<random.Random>``: never a memory address, which differs at every run)."""
+    if isinstance(value, torch.Tensor):
+        return f"<tensor {tuple(value.shape)}>"
+    return re.sub(r" object at 0x[0-9a-fA-F]+>", ">", repr(value))
+
+
 def assert_raises(
     exception: type[BaseException] | tuple[type[BaseException], ...],
     fn: Callable,
@@ -232,8 +241,7 @@ def assert_raises(
     expected = exception if isinstance(exception, tuple) else (exception,)
     expected_names = " or ".join(e.__name__ for e in expected)
     if name is None:
-        shown = [repr(a) if not isinstance(a, torch.Tensor) else f"<tensor {tuple(a.shape)}>" for a in args]
-        shown += [f"{k}={v!r}" for k, v in kwargs.items()]
+        shown = [_shown(a) for a in args] + [f"{k}={_shown(v)}" for k, v in kwargs.items()]
         name = f"{getattr(fn, '__name__', 'the function')}({', '.join(shown)})"
     try:
         fn(*args, **kwargs)
