@@ -24,6 +24,7 @@ nothing. Names reached only through ``globals()`` or ``exec`` are not seen.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 TAG = "experiment"
@@ -50,114 +51,153 @@ class Dependency:
     writer: int
 
 
+_PYTHON_CELL_MAGIC = re.compile(r"\s*%%(time|timeit|prun|capture)\b[ \t]*(.*)")
+_PYTHON_LINE_MAGIC = re.compile(r"^([ \t]*)%(?:time|timeit|prun)\b[ \t]+", re.M)
+
+
 def _parse(source: str) -> ast.Module | None:
+    """A cell's code as IPython runs it; the magics that run Python (``%%time``, ``%timeit x =
+    f()``, ``%%capture out``) read as the Python they run."""
     from .verify import _python
 
+    first, _, rest = source.partition("\n")
+    magic = _PYTHON_CELL_MAGIC.fullmatch(first)
+    if magic:
+        name = magic.group(2).split()[-1] if magic.group(1) == "capture" and magic.group(2).split() else ""
+        source = (f"{name} = None\n" if name.isidentifier() else "") + rest
     try:
-        return ast.parse(_python(source))
+        return ast.parse(_python(_PYTHON_LINE_MAGIC.sub(r"\1", source)))
     except (SyntaxError, ValueError):
         return None  # a cell that does not parse binds and reads nothing: it fails when run
 
 
 def _imports(statement) -> dict[str, str]:
-    """name -> what it imports, for an import statement."""
+    """name -> what it imports, for an import statement (``import a.b`` binds ``a``, to a.b)."""
     if isinstance(statement, ast.Import):
-        return {alias.asname or alias.name.split(".")[0]: alias.name if alias.asname else alias.name.split(".")[0]
-                for alias in statement.names}
+        return {alias.asname or alias.name.split(".")[0]: alias.name for alias in statement.names}
     if isinstance(statement, ast.ImportFrom):
         return {alias.asname or alias.name: f"{'.' * statement.level}{statement.module or ''}:{alias.name}"
                 for alias in statement.names}
     return {}
 
 
-def _read(node, reads: list, binds: dict) -> None:
-    """Record the top-level names ``node`` loads that are not bound yet (its functions' too)."""
+def _loaded(node) -> set[str]:
+    """The top-level names ``node`` reads (or deletes), its functions' bodies included."""
     from traintech.testing import _SCOPES, free_names
 
+    names = set()
     for found in free_names(node):
         root = found
         while isinstance(root, ast.Attribute):
             root = root.value
-        if isinstance(root, ast.Name) and isinstance(root.ctx, ast.Load) and root.id not in binds:
-            reads.append(root.id)
+        if isinstance(root, ast.Name) and isinstance(root.ctx, (ast.Load, ast.Del)):
+            names.add(root.id)
     todo = [node]  # ``x += 1`` reads x too
     while todo:
         cur = todo.pop()
-        if isinstance(cur, ast.AugAssign) and isinstance(cur.target, ast.Name) and cur.target.id not in binds:
-            reads.append(cur.target.id)
+        if isinstance(cur, ast.AugAssign) and isinstance(cur.target, ast.Name):
+            names.add(cur.target.id)
         if not isinstance(cur, _SCOPES):
             todo.extend(ast.iter_child_nodes(cur))
+    return names
+
+
+def _read(node, reads: list, binds: dict) -> None:
+    """Record the top-level names ``node`` reads that are not bound yet."""
+    reads.extend(sorted(name for name in _loaded(node) if name not in binds))
 
 
 def _bind(node, binds: dict) -> None:
-    from traintech.testing import _bound
+    from traintech.testing import _SCOPES, _bound
 
     binds.update(dict.fromkeys(_bound([node], set())))
     binds.update(_imports(node))
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # ``global x`` in it binds x when it runs
+        todo = list(node.body)
+        while todo:
+            cur = todo.pop()
+            if isinstance(cur, ast.Global):
+                binds.update(dict.fromkeys(cur.names))
+            elif not isinstance(cur, _SCOPES):
+                todo.extend(ast.iter_child_nodes(cur))
 
 
-def _run(body: list, reads: list, binds: dict) -> None:
+def _run(body: list, reads: list, binds: dict, bodies: dict) -> None:
     """Walk statements in the order they run: a compound statement's header, its targets, then
-    its blocks one after the other (a name bound in a block counts as bound after it)."""
+    its blocks one after the other (a name bound in a block counts as bound after it). A
+    function's or class's own reads are kept in ``bodies``: whoever uses it later reads them."""
     for statement in body:
         if isinstance(statement, (ast.For, ast.AsyncFor)):
             _read(statement.iter, reads, binds)
+            _bind(statement.iter, binds)  # a walrus
             _bind(statement.target, binds)
-            _run(statement.body + statement.orelse, reads, binds)
+            _run(statement.body + statement.orelse, reads, binds, bodies)
         elif isinstance(statement, (ast.With, ast.AsyncWith)):
             for item in statement.items:
                 _read(item.context_expr, reads, binds)
+                _bind(item.context_expr, binds)
                 if item.optional_vars is not None:
                     _bind(item.optional_vars, binds)
-            _run(statement.body, reads, binds)
+            _run(statement.body, reads, binds, bodies)
         elif isinstance(statement, (ast.If, ast.While)):
             _read(statement.test, reads, binds)
-            _run(statement.body + statement.orelse, reads, binds)
+            _bind(statement.test, binds)
+            _run(statement.body + statement.orelse, reads, binds, bodies)
         elif isinstance(statement, ast.Try):
-            _run(statement.body, reads, binds)
+            _run(statement.body, reads, binds, bodies)
             for handler in statement.handlers:
                 if handler.type is not None:
                     _read(handler.type, reads, binds)
                 if handler.name:
                     binds[handler.name] = None
-                _run(handler.body, reads, binds)
-            _run(statement.orelse + statement.finalbody, reads, binds)
+                _run(handler.body, reads, binds, bodies)
+            _run(statement.orelse + statement.finalbody, reads, binds, bodies)
         else:
             _read(statement, reads, binds)
             _bind(statement, binds)
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bodies[statement.name] = _loaded(statement)
 
 
-def _reads_and_binds(tree: ast.Module) -> tuple[list[str], dict[str, str | None]]:
+def _reads_and_binds(tree: ast.Module) -> tuple[list[str], dict[str, str | None], dict[str, set[str]]]:
     """(the top-level names a cell reads before it binds them, {name it binds: what it imports,
-    or None for any other binding})."""
-    reads, binds = [], {}
-    _run(tree.body, reads, binds)
-    return list(dict.fromkeys(reads)), binds
+    or None for any other binding}, {function or class it defines: the names its code reads})."""
+    reads, binds, bodies = [], {}, {}
+    _run(tree.body, reads, binds, bodies)
+    return list(dict.fromkeys(reads)), binds, bodies
 
 
 def dependencies(nb, experiments: set[str]) -> list[Dependency]:
     """Every read, by a later cell, of a binding whose last writer is an experiment cell (by id in
-    ``experiments``): what would change if the experiment cells did not run."""
+    ``experiments``): what would change if the experiment cells did not run. Using a function
+    (or class) reads what its code reads, at that moment: a function defined before an
+    experiment and called after it reads the experiment's names."""
     found = []
-    last: dict[str, tuple[int, bool, str | None]] = {}  # name -> (cell, is experiment, what it imports)
+    last: dict[str, tuple[int, bool, str | None, set[str]]] = {}  # name -> (cell, experiment?, import, its reads)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         tree = _parse(cell.source)
         if tree is None:
             continue
-        reads, binds = _reads_and_binds(tree)
-        for name in reads:
+        reads, binds, bodies = _reads_and_binds(tree)
+        todo, seen = list(reads), set(reads)
+        while todo:
+            name = todo.pop()
             writer = last.get(name)
-            if writer is not None and writer[1]:
+            if writer is None:
+                continue
+            if writer[1]:
                 found.append(Dependency(index, name, writer[0]))
+            todo.extend(writer[3] - seen)
+            seen |= writer[3]
         experiment = cell.get("id") in experiments
         for name, target in binds.items():
             before = last.get(name)
             if experiment and target is not None and before is not None and before[2] == target:
                 continue  # the same import again: nothing changes if it is not run
-            last[name] = (index, experiment, target)
-    return found
+            last[name] = (index, experiment, target, bodies.get(name, set()))
+    return sorted(set(found), key=lambda d: (d.reader, d.writer, d.name))
 
 
 def needed(nb, experiments: set[str]) -> dict[int, list[Dependency]]:
@@ -174,3 +214,53 @@ def needed(nb, experiments: set[str]) -> dict[int, list[Dependency]]:
             todo.extend(d for d in deps if d.reader == dep.writer)
         run.setdefault(dep.writer, []).append(dep)
     return run
+
+
+# A safety net behind the reading above, for what it cannot see: after grading without the
+# experiments, a test that failed with a NameError on a name that an experiment cell not run
+# might have bound (anywhere in its code, or opaquely: a star import, exec, a magic) has the
+# submission graded again with every cell run; the better of the two gradings counts.
+_OPAQUE = re.compile(r"import\s+\*|\b(?:exec|eval|globals|locals|vars|setattr|get_ipython)\s*\(|__dict__|^\s*[%!]",
+                     re.M)
+_NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def could_bind(source: str) -> set[str] | None:
+    """Every name a cell might bind, anywhere in its code (a function's ``global`` too); None
+    when it may bind names that no reading of its code can list."""
+    if _OPAQUE.search(source):
+        return None
+    tree = _parse(source)
+    if tree is None:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.Global):
+            names.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+    return names
+
+
+def worth_running(nb, messages: dict[str, str]) -> list[str]:
+    """For a notebook graded without its experiments (``nb``, with the grader's notes), and the
+    failing tests' messages: the missing names (NameError) that an experiment cell not run
+    might have defined. Not empty: grading it again with every cell run may give points back."""
+    missing = {m.group(1) for message in messages.values() for m in [_NAME_ERROR.search(message)] if m}
+    if not missing:
+        return []
+    found = set()
+    for cell in nb.cells:
+        outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
+        if outputs and outputs[0].get("text") == NOT_RUN_NOTE:
+            names = could_bind(cell.source)
+            found |= missing if names is None else missing & names
+    return sorted(found)

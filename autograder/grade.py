@@ -40,7 +40,7 @@ from pathlib import Path
 import nbformat
 
 from .course import ROOT, tool_env
-from .experiments import MODES, NOT_RUN_NOTE
+from .experiments import MODES, NOT_RUN_NOTE, worth_running
 from .preprocessors import KERNEL_DIED, NOT_RUN, OUTSIDE_FAILED
 from .intake import Submission
 
@@ -497,39 +497,20 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
         stamp = submission.path.parent / "timestamp.txt"  # from `nbgrader collect`: late penalties
         if stamp.is_file():
             shutil.copyfile(stamp, target.parent / "timestamp.txt")
-        env = tool_env()
-        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
-        args = ["autograde", chapter, "--student", submission.student, "--force", f"--Experiments.mode={experiments}"]
-        if cell_timeout is not None:
-            args.append(f"--Execute.timeout={cell_timeout:g}")
-        if (course / "autograder" / REFERENCES).is_file():
-            args.append(f"--VerifiedExecute.references={course / 'autograder' / REFERENCES}")
+        attempt = dict(submission=submission, chapter=chapter, threads=threads, timeout=timeout,
+                       cell_timeout=cell_timeout, memory_limit=memory_limit, sandboxed=sandboxed)
         # The kernel's connection file, hence its command line, is in a folder of this grading's
         # own: afterwards, whatever still runs from there is killed.
         sockets = Path(tempfile.mkdtemp(prefix="tt-kernel-"))
-        env["JUPYTER_RUNTIME_DIR"] = str(sockets)
-        args.append(f"--KernelManager.connection_file={sockets / 'kernel.json'}")
-        if os.name == "posix":
-            # The kernel talks over unix sockets, not TCP ports: two graders picking a free port at
-            # the same moment can pick the same one. The socket path must be absolute (the kernel
-            # runs in the notebook's folder, nbgrader in the course's) and short (unix limit ~100).
-            args += ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / 'k'}"]
-        if sandboxed:  # the kernel sees its own folder and what it needs to run, nothing else
-            from .sandbox import KERNEL_NAME, install_kernel
-
-            env["JUPYTER_PATH"] = str(install_kernel(sockets, course / "autograder" / "autograded"
-                                                     / submission.student / chapter))
-            args.append(f"--Execute.kernel_name={KERNEL_NAME}")
-        code, output = _run_nbgrader(course, args, env, timeout, memory_limit, marker=str(sockets))
-        autograded = course / "autograder" / "autograded" / submission.student / chapter / f"{chapter}.ipynb"
-        if code is None:
-            result.problem = f"timed out: the notebook ran longer than the limit of {timeout:g} s and was stopped"
-        elif code != 0 or not autograded.exists():
-            result.problem = "nbgrader could not grade this submission: " + _reason(output)
-        else:
-            result.autograded = autograded
+        result.problem, autograded = _autograde(course, sockets, experiments=experiments, **attempt)
+        result.autograded = None if result.problem else autograded
         messages = _messages(autograded) if result.autograded else {}
-        notes = [_kernel_death(autograded)] if result.autograded else []
+        missing = worth_running(_read(autograded), messages) if result.autograded and experiments == "skip" else []
+        if missing:  # what the reading of names could not see: grade again, running every cell
+            result.note = _grade_again(course, work / f"{submission.student}.experiments-run", master, target, cells,
+                                       missing, attempt)
+            messages = _messages(autograded)
+        notes = [result.note, _kernel_death(autograded)] if result.autograded else []
         outside = sorted(k for k, v in messages.items() if v.startswith(OUTSIDE_FAILED))
         if outside:
             notes.append("tests that passed inside the notebook failed the same check made outside it, where the "
@@ -555,6 +536,66 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
             shutil.rmtree(sockets, ignore_errors=True)
     result.seconds = time.monotonic() - start
     return result
+
+
+def _grade_again(course: Path, again: Path, master: Path, target: Path, cells: list[GradedCell],
+                 missing: list[str], attempt: dict) -> str:
+    """Grade the submission placed in ``course`` again in ``again``, with every cell run; keep
+    that grading in ``course`` if it scores higher. Returns the note that says what happened."""
+    student, chapter = attempt["submission"].student, attempt["chapter"]
+    shutil.rmtree(again, ignore_errors=True)
+    shutil.copytree(master, again)
+    shutil.copytree(target.parent, again / target.parent.relative_to(course))
+    sockets = Path(tempfile.mkdtemp(prefix="tt-kernel-"))
+    try:
+        problem, _ = _autograde(again, sockets, experiments="run", **attempt)
+    finally:
+        _kill_leftovers(str(sockets))
+        shutil.rmtree(sockets, ignore_errors=True)
+    first, second = (sum(c.score or 0.0 for c in _scores_from(folder / "autograder" / "gradebook.db", chapter,
+                                                                student, cells, {}, "") if not c.cell.manual)
+                     for folder in (course, again))
+    why = (f"graded again with the experiment cells run, because tests failed on names that an experiment "
+           f"cell not run may define ({', '.join(missing)})")
+    if not problem and second > first:
+        shutil.rmtree(course)
+        again.rename(course)
+        return f"{why}: that grading scored higher ({second:g} / {first:g}) and counts"
+    shutil.rmtree(again, ignore_errors=True)
+    return f"{why}: it scored no higher, so the grading without them counts"
+
+
+def _autograde(course: Path, sockets: Path, submission: Submission, chapter: str, threads: int, timeout: float,
+               cell_timeout: float | None, memory_limit: int | None, sandboxed: bool,
+               experiments: str) -> tuple[str, Path]:
+    """Run ``nbgrader autograde`` on the submission placed in ``course``, its kernel's files in
+    ``sockets``: (why nothing was graded, or ""; the autograded notebook)."""
+    env = tool_env()
+    env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
+    args = ["autograde", chapter, "--student", submission.student, "--force", f"--Experiments.mode={experiments}"]
+    if cell_timeout is not None:
+        args.append(f"--Execute.timeout={cell_timeout:g}")
+    if (course / "autograder" / REFERENCES).is_file():
+        args.append(f"--VerifiedExecute.references={course / 'autograder' / REFERENCES}")
+    env["JUPYTER_RUNTIME_DIR"] = str(sockets)
+    args.append(f"--KernelManager.connection_file={sockets / 'kernel.json'}")
+    if os.name == "posix":
+        # The kernel talks over unix sockets, not TCP ports: two graders picking a free port at
+        # the same moment can pick the same one. The socket path must be absolute (the kernel
+        # runs in the notebook's folder, nbgrader in the course's) and short (unix limit ~100).
+        args += ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / 'k'}"]
+    autograded = course / "autograder" / "autograded" / submission.student / chapter / f"{chapter}.ipynb"
+    if sandboxed:  # the kernel sees its own folder and what it needs to run, nothing else
+        from .sandbox import KERNEL_NAME, install_kernel
+
+        env["JUPYTER_PATH"] = str(install_kernel(sockets, autograded.parent))
+        args.append(f"--Execute.kernel_name={KERNEL_NAME}")
+    code, output = _run_nbgrader(course, args, env, timeout, memory_limit, marker=str(sockets))
+    if code is None:
+        return f"timed out: the notebook ran longer than the limit of {timeout:g} s and was stopped", autograded
+    if code != 0 or not autograded.exists():
+        return "nbgrader could not grade this submission: " + _reason(output), autograded
+    return "", autograded
 
 
 def merge_into_class(result: StudentResult, chapter: str, work: Path, root: Path = ROOT) -> None:

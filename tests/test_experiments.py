@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from autograder.experiments import NOT_RUN_NOTE, TAG, dependencies, experiment_ids, needed
+from autograder.experiments import (NOT_RUN_NOTE, TAG, could_bind, dependencies, experiment_ids, needed,
+                                    worth_running)
 from autograder.grade import grade_all
 from autograder.intake import collect
 from conftest import ROOT, SOLUTIONS, copy_course
@@ -70,6 +71,44 @@ def test_a_read_of_what_an_experiment_bound_last_is_a_dependency():
     assert _reads(("x", "%matplotlib inline\nfig = 1"), "fig") == {(1, "fig", 0)}
     assert _reads(("x", "def helper():\n    return 1"), "class A(Base if helper() else object): pass") \
         == {(1, "helper", 0)}
+
+
+def test_functions_read_what_their_code_reads_when_they_are_used():
+    # defined before the experiment, called after it: reads the experiment's np, and so does a
+    # function that calls it, and a class whose method does
+    assert _reads("def total(t):\n    return np.sum(t)", ("x", "import numpy as np"), "total([1])") \
+        == {(2, "np", 1)}
+    assert _reads("def inner():\n    return np.ones(1)\ndef outer():\n    return inner()",
+                  ("x", "import numpy as np"), "outer()") == {(2, "np", 1)}
+    assert _reads("class A:\n    def f(self):\n        return helper()", ("x", "def helper():\n    return 1"),
+                  "A().f()") == {(2, "helper", 1)}
+    # an experiment's function that needs another experiment: both are needed
+    nb, ids = _nb(("x", "def f():\n    return g()"), ("x", "def g():\n    return 1"), "f()")
+    assert set(needed(nb, ids)) == {0, 1}
+
+
+def test_magics_that_run_python_and_other_bindings_are_read():
+    assert _reads(("x", "%%time\nimport numpy as np"), "np.ones(1)") == {(1, "np", 0)}
+    assert _reads(("x", "%time net = 5"), "net") == {(1, "net", 0)}
+    assert _reads(("x", "%%capture out\nprint(1)"), "out.show()") == {(1, "out", 0)}
+    assert _reads(("x", "def setup():\n    global net\n    net = 5\nsetup()"), "net") == {(1, "net", 0)}
+    assert _reads(("x", "if (m := 3):\n    pass"), "print(m)") == {(1, "m", 0)}
+    assert _reads(("x", "model = 1"), "del model") == {(1, "model", 0)}
+    assert _reads("import xml", ("x", "import xml.dom.minidom"), "xml.dom") == {(2, "xml", 1)}
+
+
+def test_the_safety_net_names_what_an_experiment_not_run_may_define():
+    assert could_bind("x = 1\nfor i in []: pass\ndef f():\n    global y\n    y = 2\nimport a.b as c, d.e") \
+        == {"x", "i", "f", "y", "c", "d"}
+    for opaque in ("from m import *", "exec('z = 1')", "globals()['z'] = 1", "%%bash\necho", "%store -r z"):
+        assert could_bind(opaque) is None, opaque
+    nb, _ = _nb(("x", "helper = 1\nother = 2"), ("x", "exec('hidden = 1')"), "print(1)")
+    nb.cells[0].outputs = [new_output("stream", name="stdout", text=NOT_RUN_NOTE)]
+    lost = {"t1": "NameError: name 'helper' is not defined", "t2": "AssertionError: wrong", "t3": ""}
+    assert worth_running(nb, lost) == ["helper"]
+    assert worth_running(nb, {"t1": "NameError: name 'standardize' is not defined"}) == []
+    nb.cells[1].outputs = [new_output("stream", name="stdout", text=NOT_RUN_NOTE)]  # opaque, and not run
+    assert worth_running(nb, {"t1": "NameError: name 'standardize' is not defined"}) == ["standardize"]
 
 
 def test_what_a_cell_binds_before_reading_is_no_dependency():
@@ -146,9 +185,19 @@ def _submissions(folder):
                     new_output("error", ename="KernelDied", evalue="the kernel died", traceback=[]),
                     *[new_output("display_data", data=PLOT) for _ in range(20)]]
     nbformat.write(nb, folder / "killer_00.ipynb")
+    nb = complete()  # as mover, but the helper is defined where no reading of names sees it
+    cell = _experiment_cell(nb)
+    cell.source = ("def _make():\n    def column_means(t):\n        return t.mean(dim=0, keepdim=True)\n"
+                   "    return column_means\n\nglobals()['column_means'] = _make()\n\n" + cell.source)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "standardize")
+    answer.source = answer.source.replace("x.mean(dim=dim, keepdim=True)",
+                                          "(column_means(x) if dim == 0 else x.mean(dim=dim, keepdim=True))")
+    order = [c for c in nb.cells if c is not cell]
+    nb.cells = order[:2] + [cell] + order[2:]
+    nbformat.write(nb, folder / "execer_00.ipynb")
 
 
-STUDENTS = ("keeper", "mover", "tagger", "killer")
+STUDENTS = ("keeper", "mover", "tagger", "killer", "execer")
 
 
 @pytest.fixture(scope="session")
@@ -176,6 +225,13 @@ def test_every_submission_keeps_full_marks_either_way(both_ways):
     assert "kernel died" in killer["run"].note and not killer["skip"].note  # its own outputs claim it died
 
 
+def test_what_the_reading_cannot_see_is_graded_again_with_every_cell_run(both_ways):
+    execer = {r.student: r for r in both_ways["skip"]}["execer"]
+    assert "graded again with the experiment cells run" in execer.note and "column_means" in execer.note
+    assert "scored higher" in execer.note
+    assert all("graded again" not in r.note for r in both_ways["skip"] if r.student != "execer")
+
+
 def test_the_learners_outputs_are_capped(both_ways):
     killer = {r.student: r for r in both_ways["skip"]}["killer"]
     outputs = _cell(killer).outputs
@@ -200,9 +256,10 @@ def test_an_experiment_an_answer_reads_from_runs_after_all(both_ways):
 
 
 def _ran(outputs, student) -> bool:
-    """Outputs made by running the cell: a fresh plot; for mover (it runs before standardize is
-    defined) a NameError after the helper was defined; for killer, the grader's kernel death."""
-    if student == "mover":
+    """Outputs made by running the cell: a fresh plot; for mover and execer (it runs before
+    standardize is defined) a NameError after the helper was defined; for killer, the grader's
+    kernel death."""
+    if student in ("mover", "execer"):
         return any(o.output_type == "error" and "standardize" in o.evalue for o in outputs)
     if student == "killer":
         return [o.get("evalue", "") for o in outputs] == [
