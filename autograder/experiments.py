@@ -9,17 +9,23 @@ autograde`` run in the course) does not execute them unless told to (``--experim
   release), never from the submission: a tag a submission adds or removes changes nothing.
 - The learner's own outputs in them are kept in the graded notebook (within the output caps),
   after a line saying the cell was not run when graded: the instructor still sees their plots.
-- A correct answer never loses points for it: an experiment cell that binds a name a later cell
-  reads (a learner who added ``import numpy as np`` to an experiment cell and uses ``np`` in an
-  answer) is run after all, with the experiment cells it reads from in turn (``needed``).
+- A correct answer does not lose points for a name it needs from an experiment: an experiment
+  cell that binds a name a later cell reads (a learner who added ``import numpy as np`` to an
+  experiment cell and uses ``np`` in an answer) is run after all, with the experiment cells it
+  reads from in turn (``needed``). Not covered: an experiment that changes an object in place
+  that an answer then reads.
 - The same reading of names (``dependencies``) proves that no answer or test cell of a chapter
   reads what an experiment defines (tests/test_experiments.py); identical scores with and
   without experiments prove the rest (the random state, objects an experiment changes in place).
+- What no reading sees (``exec``, ``globals()``, a star import) is caught after grading
+  (``worth_running``): ``python -m autograder grade`` then grades the submission again with
+  every cell run, and the better grading counts.
 
 The reading is static, like Python's own scoping at a notebook's top level: a cell reads a name
-when it loads it before binding it (inside its functions too: they run later); an experiment's
-``import x`` of what an earlier ordinary cell already imported under the same name changes
-nothing. Names reached only through ``globals()`` or ``exec`` are not seen.
+when it loads it before binding it; using a function (or class) reads what its code reads, when
+it is used; an experiment's ``import x`` of what an earlier ordinary cell already imported
+under the same name changes nothing; a name bound in one branch of an ``if`` counts as bound.
+Names reached only through ``globals()`` or ``exec`` are not seen (``worth_running`` is).
 """
 from __future__ import annotations
 
@@ -40,6 +46,12 @@ def experiment_ids(nb) -> list[str]:
     return [cell.get("id") for cell in nb.cells
             if cell.cell_type == "code" and TAG in cell.metadata.get("tags", [])
             and not cell.metadata.get("nbgrader") and cell.get("id")]
+
+
+def is_experiment(cell, ids: set[str]) -> bool:
+    """Whether ``cell`` of a notebook being graded is one of the experiment cells ``ids`` (an
+    nbgrader cell never is, whatever its id)."""
+    return cell.cell_type == "code" and cell.get("id") in ids and not cell.metadata.get("nbgrader")
 
 
 @dataclass(frozen=True)
@@ -191,7 +203,7 @@ def dependencies(nb, experiments: set[str]) -> list[Dependency]:
                 found.append(Dependency(index, name, writer[0]))
             todo.extend(writer[3] - seen)
             seen |= writer[3]
-        experiment = cell.get("id") in experiments
+        experiment = is_experiment(cell, experiments)
         for name, target in binds.items():
             before = last.get(name)
             if experiment and target is not None and before is not None and before[2] == target:
@@ -204,10 +216,8 @@ def needed(nb, experiments: set[str]) -> dict[int, list[Dependency]]:
     """The experiment cells of ``nb`` that must run after all, by index: those an ordinary cell
     reads from, and, in turn, those they read from; each with the reads that require it."""
     deps = dependencies(nb, experiments)
-    index_of = {cell.get("id"): i for i, cell in enumerate(nb.cells)}
-    is_experiment = {index_of[i] for i in experiments if i in index_of}
     run: dict[int, list[Dependency]] = {}
-    todo = [d for d in deps if d.reader not in is_experiment]
+    todo = [d for d in deps if not is_experiment(nb.cells[d.reader], experiments)]
     while todo:
         dep = todo.pop()
         if dep.writer not in run:

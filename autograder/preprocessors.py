@@ -26,7 +26,7 @@ from nbgrader.preprocessors import ClearOutput, Execute, NbGraderPreprocessor
 from traitlets import Enum, Integer, Unicode
 from traitlets.config import Configurable
 
-from .experiments import MODES, NOT_RUN_NOTE, RUN_NOTE, experiment_ids, needed
+from .experiments import MODES, NOT_RUN_NOTE, RUN_NOTE, experiment_ids, is_experiment, needed
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
@@ -58,10 +58,6 @@ class Experiments(Configurable):
         return set(experiment_ids(nbformat.read(source, as_version=4)))
 
 
-def _experiment(cell, ids: set[str]) -> bool:
-    return cell.cell_type == "code" and cell.get("id") in ids and not cell.metadata.get("nbgrader")
-
-
 class KeepExperimentOutputs(ClearOutput):
     """nbgrader's ``ClearOutput``, except for the experiment cells grading will not run: they keep
     the learner's outputs (those that are valid nbformat outputs), after a line that says so."""
@@ -71,7 +67,7 @@ class KeepExperimentOutputs(ClearOutput):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        if not _experiment(cell, self._keep):
+        if not is_experiment(cell, self._keep):
             return super().preprocess_cell(cell, resources, index)
         from nbformat.validator import isvalid
 
@@ -166,7 +162,7 @@ class SurviveKernelDeath(Execute):
         for index, deps in (needed(nb, experiments) if experiments else {}).items():
             readers = ", ".join(_where(nb.cells[r], r, first_line=False) for r in sorted({d.reader for d in deps}))
             self._needed[index] = RUN_NOTE.format(reader=readers, names=", ".join(sorted({d.name for d in deps})))
-        self._skip = {i for i, cell in enumerate(nb.cells) if _experiment(cell, experiments) and i not in self._needed}
+        self._skip = {i for i, cell in enumerate(nb.cells) if is_experiment(cell, experiments) and i not in self._needed}
         if self._skip:
             self.log.info("Not running %d experiment cells (--Experiments.mode=run runs them)", len(self._skip))
         return super().preprocess(nb, resources, km)
