@@ -230,8 +230,8 @@ def needed(nb, experiments: set[str]) -> dict[int, list[Dependency]]:
 # experiments, a test that failed with a NameError on a name that an experiment cell not run
 # might have bound (anywhere in its code, or opaquely: a star import, exec, a magic) has the
 # submission graded again with every cell run; the better of the two gradings counts.
-_OPAQUE = re.compile(r"import\s+\*|\b(?:exec|eval|globals|locals|vars|setattr|get_ipython)\s*\(|__dict__|^\s*[%!]",
-                     re.M)
+_OPAQUE = re.compile(r"import\s+\*|(?<![.\w])(?:exec|eval|globals|locals|vars|setattr|get_ipython)\s*\(|__dict__"
+                     r"|^\s*[%!]", re.M)  # (``model.eval()`` is no eval)
 _NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 
 

@@ -35,6 +35,15 @@ def test_no_answer_or_test_cell_reads_what_an_experiment_defines(path):
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
+def test_every_experiment_can_be_read(path):
+    """So a learner's own NameError (a broken answer cell) never has the grader run the whole
+    chapter again: the safety net looks only at names an experiment may bind."""
+    nb = nbformat.read(path, as_version=4)
+    opaque = [c.id for c in nb.cells if c.get("id") in set(experiment_ids(nb)) and could_bind(c.source) is None]
+    assert not opaque, f"experiment cells whose bindings no reading can list: {opaque}"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
 def test_experiment_cells_are_plain_code_and_keep_their_ids_in_the_release(path):
     """Experiments are decided by cell id, from the source: the release must keep the ids."""
     nb = nbformat.read(path, as_version=4)
@@ -102,6 +111,7 @@ def test_the_safety_net_names_what_an_experiment_not_run_may_define():
         == {"x", "i", "f", "y", "c", "d"}
     for opaque in ("from m import *", "exec('z = 1')", "globals()['z'] = 1", "%%bash\necho", "%store -r z"):
         assert could_bind(opaque) is None, opaque
+    assert could_bind("model.eval()\nnet.vars(1)") == set()
     nb, _ = _nb(("x", "helper = 1\nother = 2"), ("x", "exec('hidden = 1')"), "print(1)")
     nb.cells[0].outputs = [new_output("stream", name="stdout", text=NOT_RUN_NOTE)]
     lost = {"t1": "NameError: name 'helper' is not defined", "t2": "AssertionError: wrong", "t3": ""}
