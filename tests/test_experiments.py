@@ -317,7 +317,7 @@ def _hostile(chapter, folder):
 def test_every_chapter_grades_the_same_with_and_without_experiments(chapter, tmp_path):
     """The example class (complete, partly wrong, blank, crashing), and for chapter 1 the hostile
     submissions of ``_hostile``: identical automatic scores, cell by cell, and messages, whether
-    the experiment cells run or not. (About 7 minutes in all: `make test-slow`.)"""
+    the experiment cells run or not. (About 8 minutes in all: `make test-slow`.)"""
     folder = tmp_path / "class"
     shutil.copytree(ROOT / "autograder" / "examples" / chapter, folder)
     if chapter == "01_regularization":
