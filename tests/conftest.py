@@ -16,6 +16,7 @@ import matplotlib
 import pytest
 
 from autograder.course import copy_course, tool_env  # noqa: F401 - copy_course: for the tests
+from executed import close_all, executed
 
 matplotlib.use("Agg")
 
@@ -54,6 +55,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _executed_notebooks():
+    yield
+    close_all()
+
+
+@pytest.fixture(scope="module")
+def chapter(request, _executed_notebooks):
+    """The solution notebook named by the test module's CHAPTER, executed once (tests/executed.py)."""
+    return executed(request.module.CHAPTER)
 
 
 @pytest.fixture
