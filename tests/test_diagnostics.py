@@ -209,6 +209,25 @@ def test_gradient_norms_of_a_single_layer():
     assert list(gradient_norms(layer, layer(torch.randn(5, 3)).sum())) == ["Linear"]
 
 
+def test_gradient_norms_per_parameter_match_backward_and_combine_to_the_layer_norm():
+    model, x = make_mlp(), torch.randn(64, 32)
+    per_layer = gradient_norms(model, model(x).pow(2).mean())
+    norms = gradient_norms(model, model(x).pow(2).mean(), per_parameter=True)
+    assert list(norms) == [f"{i}.{kind}" for i in ("0", "2", "4", "6") for kind in ("weight", "bias")]
+    model(x).pow(2).mean().backward()
+    for name, parameter in model.named_parameters():
+        assert norms[name] == pytest.approx(parameter.grad.norm().item(), rel=1e-5), name
+    for layer, norm in per_layer.items():
+        combined = math.sqrt(norms[f"{layer}.weight"] ** 2 + norms[f"{layer}.bias"] ** 2)
+        assert norm == pytest.approx(combined, rel=1e-5), f"layer {layer}"
+
+
+def test_gradient_norms_per_parameter_skip_frozen_parameters():
+    layer = nn.Linear(3, 2)
+    layer.bias.requires_grad_(False)
+    assert list(gradient_norms(layer, layer(torch.randn(5, 3)).sum(), per_parameter=True)) == ["Linear.weight"]
+
+
 @pytest.mark.parametrize("loss", [1.0, torch.ones(2, requires_grad=True), torch.tensor(1.0)])
 def test_gradient_norms_reject_a_bad_loss(loss):
     with pytest.raises(ValueError, match="scalar tensor"):

@@ -188,7 +188,7 @@ def activation_stats(model, x, saturation=0.97):
     return stats
 
 
-def gradient_norms(model, loss, retain_graph=False):
+def gradient_norms(model, loss, retain_graph=False, per_parameter=False):
     r"""Return the gradient norm of each layer's parameters for one backward pass.
 
     For every module that owns trainable parameters (an ``nn.Linear``, a convolution,
@@ -206,16 +206,26 @@ def gradient_norms(model, loss, retain_graph=False):
         loss: a scalar tensor computed from ``model``'s output, with a graph.
         retain_graph: keep the graph, e.g. to call ``loss.backward()`` afterwards.
             Default: False
+        per_parameter: one norm per parameter tensor instead of per layer, keyed by
+            ``"<module name>.<parameter name>"`` (e.g. ``"0.weight"``, ``"0.bias"``).
+            A layer's weights and bias can have gradients of very different sizes (the
+            bias gradient is the backward signal alone, the weight gradient the backward
+            signal times the layer's input), and the per-layer norm shows only the larger
+            one. Default: False
 
     Returns:
         a dict from module name (as in ``model.named_modules()``, e.g. ``"0"``, ``"2"``;
-        the class name for the model itself) to a float, in the modules' order.
+        the class name for the model itself) to a float, in the modules' order; with
+        ``per_parameter=True``, from parameter name to a float.
 
     Example:
         >>> model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 1))
         >>> loss = model(torch.randn(64, 10)).pow(2).mean()
         >>> list(gradient_norms(model, loss))
         ['0', '2']
+        >>> loss = model(torch.randn(64, 10)).pow(2).mean()
+        >>> list(gradient_norms(model, loss, per_parameter=True))
+        ['0.weight', '0.bias', '2.weight', '2.bias']
     """
     if not (isinstance(loss, torch.Tensor) and loss.dim() == 0 and loss.requires_grad):
         got = loss
@@ -224,9 +234,12 @@ def gradient_norms(model, loss, retain_graph=False):
         raise ValueError(f"loss has to be a scalar tensor that requires grad, but got {got}")
     layers = {}  # name -> its own trainable parameters
     for name, module in model.named_modules():
-        own = [p for p in module.parameters(recurse=False) if p.requires_grad]
-        if own:
-            layers[name or type(model).__name__] = own
+        name = name or type(model).__name__
+        own = [(f"{name}.{p_name}", p) for p_name, p in module.named_parameters(recurse=False) if p.requires_grad]
+        if per_parameter:
+            layers.update((p_name, [p]) for p_name, p in own)
+        elif own:
+            layers[name] = [p for _, p in own]
     if not layers:
         return {}
     parameters = [p for own in layers.values() for p in own]
