@@ -163,6 +163,42 @@ BLIND = {
         dx[:, j] = gamma / s * (g - g.mean() - xh * (g * xh).mean())
     return dx, dweight, dbias
 ''',
+        # Derived from the released chapter's graph and Jacobian steps alone (issue 15), which no
+        # longer state dx: proof that the challenge can be finished from its text.
+        "derived from the Jacobian steps": r'''def batch_norm_backward(dout, x, weight, eps=1e-5):
+    """Hand-derived gradients (dx, dweight, dbias) of training-mode batch norm on (N, D) input.
+
+    Per column, with x_hat = (x - mu) / s, s = sqrt(var + eps) (biased var), g = dout:
+        dbias   = sum_i g_i
+        dweight = sum_i g_i * x_hat_i
+        dx_i    = gamma / s * (g_i - dbias / N - x_hat_i * dweight / N)
+    No autograd is used; works under torch.inference_mode().
+    """
+    if not isinstance(x, torch.Tensor) or not isinstance(dout, torch.Tensor):
+        raise ValueError("x and dout must be tensors")
+    if x.dim() != 2:
+        raise ValueError(f"x must be 2-D (N, D), got shape {tuple(x.shape)}")
+    n, d = x.shape
+    if n < 2:
+        raise ValueError(f"batch norm needs more than one row per batch, got N={n}")
+    if dout.shape != x.shape:
+        raise ValueError(f"dout has shape {tuple(dout.shape)}, expected {tuple(x.shape)}")
+    if weight is not None and tuple(weight.shape) != (d,):
+        raise ValueError(f"weight must have shape ({d},), got {tuple(weight.shape)}")
+
+    mean = x.mean(dim=0)
+    centred = x - mean
+    var = (centred * centred).mean(dim=0)          # biased variance, as in the forward pass
+    inv_std = 1.0 / torch.sqrt(var + eps)          # 1 / s
+    x_hat = centred * inv_std
+
+    dbias = dout.sum(dim=0)
+    dweight = (dout * x_hat).sum(dim=0)
+
+    scale = inv_std if weight is None else weight * inv_std   # gamma / s
+    dx = scale * (dout - dbias / n - x_hat * (dweight / n))
+    return dx, dweight, dbias
+''',
     },
     "layer_norm": {
         "reduce trailing dims, keepdim": r'''def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
