@@ -54,7 +54,7 @@ test: venv sandbox
 test-portable: venv sandbox
 	$(BIN)/python tests/simulated_cpu.py $(CPU) -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# About 8 minutes: every chapter's example class (and a hostile class of chapter 1) graded with
+# About nine minutes: every chapter's example class (and a hostile class of chapter 1) graded with
 # and without its experiment cells, to the same scores (tests/test_experiments.py).
 test-slow: venv sandbox
 	$(BIN)/python -m pytest --slow -m slow $(PYTEST_ARGS)
