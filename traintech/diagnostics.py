@@ -320,7 +320,8 @@ def plot_activation_histograms(
         the matplotlib ``Axes`` (``plt.show()`` is not called).
 
     Example:
-        >>> outs = layer_outputs(model, x)
+        >>> model = nn.Sequential(nn.Linear(10, 10), nn.Tanh(), nn.Linear(10, 10), nn.Tanh(), nn.Linear(10, 10), nn.Tanh())
+        >>> outs = layer_outputs(model, torch.randn(256, 10))
         >>> ax = plot_activation_histograms({f"layer {i}": outs[i] for i in (1, 3, 5)})
     """
     import matplotlib.pyplot as plt

@@ -153,7 +153,10 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
     Example:
         >>> w = torch.empty(3, 5)
-        >>> xavier_uniform_(w, gain=calculate_gain("tanh"))
+        >>> xavier_uniform_(w, gain=calculate_gain("tanh")) is w  # filled in place and returned
+        True
+        >>> bool(w.abs().max() <= 5 / 3 * (6 / (5 + 3)) ** 0.5)  # the bound gain * sqrt(6 / (fan_in + fan_out))
+        True
     """
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     if tensor.numel() == 0:
@@ -186,8 +189,11 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
         - tensor: :math:`(\text{out}, \text{in}, *)`
 
     Example:
-        >>> w = torch.empty(3, 5)
-        >>> xavier_normal_(w)
+        >>> w = torch.empty(300, 500)
+        >>> xavier_normal_(w) is w
+        True
+        >>> abs(w.std().item() - (2 / (500 + 300)) ** 0.5) < 0.002
+        True
     """
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     if tensor.numel() == 0:
@@ -235,7 +241,10 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
     Example:
         >>> w = torch.empty(3, 5)
-        >>> kaiming_uniform_(w, mode="fan_in", nonlinearity="relu")
+        >>> kaiming_uniform_(w, mode="fan_in", nonlinearity="relu") is w
+        True
+        >>> bool(w.abs().max() <= 3 ** 0.5 * 2 ** 0.5 / 5 ** 0.5)  # sqrt(3) * gain / sqrt(fan_in)
+        True
     """
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
@@ -271,8 +280,11 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
         - tensor: :math:`(\text{out}, \text{in}, *)`
 
     Example:
-        >>> w = torch.empty(16, 3, 5, 5)
-        >>> kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
+        >>> w = torch.empty(16, 3, 5, 5)  # fan_out = 16 * 5 * 5 = 400
+        >>> kaiming_normal_(w, mode="fan_out", nonlinearity="relu") is w
+        True
+        >>> abs(w.std().item() - (2 / 400) ** 0.5) < 0.01
+        True
     """
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
@@ -326,7 +338,8 @@ def orthogonal_(tensor, gain=1.0, generator=None):
 
     Example:
         >>> w = torch.empty(3, 5)
-        >>> orthogonal_(w)
+        >>> orthogonal_(w) is w
+        True
         >>> torch.allclose(w @ w.T, torch.eye(3), atol=1e-6)
         True
     """

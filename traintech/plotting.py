@@ -4,6 +4,8 @@ Each helper draws on the given Matplotlib ``ax`` (or a new figure's) and returns
 notebook can add to the plot or place several in one figure.
 
 Example:
+    >>> h0 = {"train_acc": [0.6, 0.9, 0.99], "val_acc": [0.55, 0.6, 0.58]}
+    >>> h1 = {"train_acc": [0.5, 0.7, 0.8], "val_acc": [0.5, 0.6, 0.62]}
     >>> ax = plot_history({"no dropout": h0, "dropout 0.5": h1}, metric="acc")
 """
 from __future__ import annotations

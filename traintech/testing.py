@@ -203,6 +203,7 @@ def assert_true(condition: Any, message: str, hint: str | None = None) -> None:
     """Check a plain condition; ``message`` says what should have been true.
 
     Example:
+        >>> x, y = torch.ones(2, 3), torch.zeros(2, 3)
         >>> assert_true(x.shape == y.shape, "the output should keep the input's shape")
     """
     if isinstance(condition, torch.Tensor):
@@ -236,7 +237,9 @@ def assert_raises(
         match: a substring the exception's message must contain (case-insensitive).
 
     Example:
-        >>> assert_raises(ValueError, dropout, x, p=1.5)
+        >>> error = assert_raises(ValueError, torch.nn.functional.dropout, torch.ones(3), p=1.5)
+        >>> "between 0 and 1" in str(error)  # the raised exception is returned
+        True
     """
     expected = exception if isinstance(exception, tuple) else (exception,)
     expected_names = " or ".join(e.__name__ for e in expected)
@@ -277,7 +280,7 @@ def check_gradients(
         eps, atol, rtol: as in :func:`torch.autograd.gradcheck`.
 
     Example:
-        >>> check_gradients(lambda x: standardize(x, dim=0), torch.randn(5, 3))
+        >>> check_gradients(lambda x: (x - x.mean(dim=0)) / x.std(dim=0), torch.randn(5, 3))
     """
     name = name or getattr(fn, "__name__", "the function")
     prepared = []
@@ -394,7 +397,8 @@ def assert_proportion(
     :math:`\sqrt{p(1-p)/n}` of ``p`` (exactly equal when ``p`` is 0 or 1).
 
     Example:
-        >>> zeros = (dropout(torch.ones(10_000), p=0.3) == 0).sum()
+        >>> _ = torch.manual_seed(0)
+        >>> zeros = (torch.nn.functional.dropout(torch.ones(10_000), p=0.3) == 0).sum()
         >>> assert_proportion(zeros, 10_000, 0.3, name="fraction of zeroed elements")
     """
     if isinstance(successes, torch.Tensor):
@@ -432,6 +436,7 @@ def assert_ks(
         alpha: the test fails when its p-value is below ``alpha``. Default: ``FALSE_FAILURE`` (1e-8)
 
     Example:
+        >>> w = torch.empty(300, 500).normal_(0.0, 0.05, generator=torch.Generator().manual_seed(0))
         >>> assert_ks(w, "norm", args=(0.0, 0.05), name="xavier_normal_ weights")
     """
     from scipy import stats
@@ -596,7 +601,8 @@ def check_no_delegation(
         name: how to call ``fn`` in the message. Default: its ``__name__``
 
     Example:
-        >>> check_no_delegation(dropout, forbidden=["torch.nn.functional.dropout", "torch.dropout"])
+        >>> # softsign is written from primitives (x / (|x| + 1)): it passes
+        >>> check_no_delegation(torch.nn.functional.softsign, forbidden=["torch.nn.functional.softmax"])
     """
     banned: dict[int, str] = {}
     for item in forbidden:

@@ -17,11 +17,12 @@ Callbacks run after each epoch and may stop training. A callback is either
 A ``True`` return stops training after that epoch.
 
 Example:
+    >>> from traintech.data import load_digits
     >>> data = load_digits(n_train=300)
     >>> train_loader, val_loader, _ = data.loaders(batch_size=32)
     >>> model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
     >>> history = fit(model, train_loader, val_loader, torch.optim.SGD(model.parameters(), lr=0.1),
-    ...               epochs=5, seed=0)
+    ...               epochs=5, seed=0, progress=False)
     >>> len(history["val_acc"])
     5
 """
