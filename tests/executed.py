@@ -87,6 +87,12 @@ def executed(chapter: str) -> ExecutedNotebook:
     return _executed[chapter]
 
 
+def test_solution_executes_without_errors_or_stderr(chapter):
+    """Every claims module imports this test (pytest collects it there, with that module's CHAPTER)."""
+    problems = chapter.problems()
+    assert not problems, "\n".join(problems)
+
+
 def close_all():
     while _executed:
         _executed.popitem()[1].close()

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import math
 
+from executed import test_solution_executes_without_errors_or_stderr  # noqa: F401 - collected here
+
 CHAPTER = "03_initialization"
 
 LN10 = math.log(10)
-
-
-def test_solution_executes_without_errors_or_stderr(chapter):
-    problems = chapter.problems()
-    assert not problems, "\n".join(problems)
 
 
 def _per_layer_factor(values: list[float]) -> float:

@@ -6,7 +6,6 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from conftest import CHAPTERS, ROOT, SOLUTIONS, run
