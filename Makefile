@@ -3,6 +3,7 @@
 #   make test     run the whole test suite                     (PYTEST_ARGS='-k release')
 #   make test-portable  the suite on a simulated CPU without AVX (CPU=avx2: AVX2, no AVX-512)
 #   make test-slow  the slow proofs only (every chapter graded with and without its experiments)
+#   make coverage the suite, measuring its line coverage of autograder/ (grading processes included)
 #   make release  regenerate chapters/ from solutions/ with nbgrader
 #   make grade    grade the example class of every chapter     (CHAPTERS=01_regularization GRADE_ARGS='--jobs 1')
 #   make bench    time each chapter notebook (benchmarks/chapters.py)
@@ -22,7 +23,7 @@ GRADE_ARGS  ?=
 # test-portable's simulated processor: a setting of tests/simulated_cpu.py (lowered, avx2)
 CPU         ?= lowered
 
-.PHONY: lab test test-portable test-slow release grade bench venv sandbox clean-venv
+.PHONY: lab test test-portable test-slow coverage release grade bench venv sandbox clean-venv
 
 venv: $(VENV)/.installed
 
@@ -58,6 +59,13 @@ test-portable: venv sandbox
 # and without its experiment cells, to the same scores (tests/test_experiments.py).
 test-slow: venv sandbox
 	$(BIN)/python -m pytest --slow -m slow $(PYTEST_ARGS)
+
+# The suite's line coverage of autograder/, grading processes included (about twice make test's time).
+coverage: venv sandbox
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m coverage combine -q
+	$(BIN)/python -m coverage report --skip-covered
 
 release: venv
 	$(BIN)/python -m autograder release

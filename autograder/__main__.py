@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 
 from .course import ROOT, chapter_ids
-from .grade import MEMORY_LIMIT, NO_SANDBOX, TIME_LIMIT
+from .processes import MEMORY_LIMIT, TIME_LIMIT
 from .intake import DEFAULT_STUDENT_PATTERN, collect
-from .release import release
 
 
 def grade_command(args) -> int:
-    from .grade import grade_all, summary, write_outputs
+    from .grade import grade_all
+    from .results import summary, write_outputs
 
     root = args.course.resolve()
     if not (root / "solutions").is_dir():
@@ -60,6 +60,7 @@ def grade_command(args) -> int:
     print(summary(results))
     print(f"\nper student: {out}/<student>/ (autograded notebook, feedback.html, results.json)")
     if args.sandbox == "auto":
+        from .grade import NO_SANDBOX
         from .sandbox import unavailable
 
         if unavailable():  # said before grading too; said again where it cannot scroll away
@@ -69,7 +70,8 @@ def grade_command(args) -> int:
 
 
 def export_command(args) -> int:
-    from .grade import load_record, refresh, summary, write_outputs
+    from .gradebook import refresh
+    from .results import load_record, summary, write_outputs
 
     root = args.course.resolve()
     out = (args.out or root / "autograder" / "graded" / args.chapter).resolve()
@@ -143,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "release":
+        from .release import release
+
         try:
             notebooks = release(args.chapters)
         except (ValueError, RuntimeError) as err:

@@ -38,3 +38,16 @@ def tool_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     return env
+
+
+def flags(cell) -> dict:
+    """A cell's nbgrader metadata ({} for a plain cell); ``cell`` is a NotebookNode or a dict."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_test_cell(cell) -> bool:
+    """An autograded test cell: nbgrader's ``utils.is_grade`` and not ``is_solution``, in code.
+    (Written out: importing ``nbgrader.utils`` imports nbgrader's server stack, 2 s, into every command.)"""
+    meta = flags(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")

@@ -70,7 +70,7 @@ _PYTHON_LINE_MAGIC = re.compile(r"^([ \t]*)%(?:time|timeit|prun)\b[ \t]+", re.M)
 def _parse(source: str) -> ast.Module | None:
     """A cell's code as IPython runs it; the magics that run Python (``%%time``, ``%timeit x =
     f()``, ``%%capture out``) read as the Python they run."""
-    from .verify import _python
+    from .verdict import _python
 
     first, _, rest = source.partition("\n")
     magic = _PYTHON_CELL_MAGIC.fullmatch(first)

@@ -50,22 +50,20 @@ c.LimitOutputBytes.max_bytes = 200_000
 # --Experiments.mode=run (`python -m autograder grade --experiments run`).
 c.Experiments.mode = "skip"
 c.Autograde.sanitize_preprocessors = [
-    "autograder.preprocessors.KeepExperimentOutputs", DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+    "autograder.preprocessors.KeepExperimentOutputs", DeduplicateIds, OverwriteKernelspec,
+    "autograder.preprocessors.RestoreHiddenTests", OverwriteCells,
     CheckCellMetadata,
 ]
+# RestoreHiddenTests gives the test cells their hidden tests back before OverwriteCells compares their
+# checksums, so that its "Attribute 'checksum' ... has changed" warnings are about real changes only.
 # A test cell a submission deleted (or whose metadata it stripped) is put back from the
 # gradebook, like an edited one: tests are graded from the source, never from the submission.
 c.OverwriteCells.add_missing_cells = True
 
 # nbgrader scores a test cell 0 when anything is printed on stderr. A warning from PyTorch
-# or NumPy (deprecations, "UserWarning: ...") is not a wrong answer, so in the kernels that
-# validate and grade, warnings are printed on stdout instead: still visible, never fatal.
-_WARNINGS_TO_STDOUT = (
-    "import sys as _sys, warnings as _warnings; "
-    "_warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: "
-    "print(_warnings.formatwarning(message, category, filename, lineno, line), end='', file=_sys.stdout)"
-)
+# or NumPy (deprecations, "UserWarning: ...") is not a wrong answer, so the kernels that
+# validate and grade load an IPython extension that prints warnings on stdout (traintech/kernel.py).
 c.Execute.extra_arguments = [
     "--HistoryManager.hist_file=:memory:",
-    "--InteractiveShellApp.exec_lines=" + _WARNINGS_TO_STDOUT,
+    "--InteractiveShellApp.extensions=traintech.kernel",
 ]

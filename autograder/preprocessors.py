@@ -11,6 +11,8 @@
 - ``SurviveKernelDeath``: nbgrader's ``Execute``, except that a kernel that dies fails
   only the cell that killed it and the cells after it, not the whole notebook; and the
   chapter's experiment cells are not run (``autograder/experiments.py``; ``Experiments.mode``).
+- ``RestoreHiddenTests``: puts back the hidden tests of the test cells a submission left as
+  released, so that nbgrader's checksum warnings are about real changes only.
 - ``KeepExperimentOutputs``: nbgrader's ``ClearOutput``, except that the learner's outputs of
   the experiment cells that will not run are kept (valid ones), so formgrader shows their plots.
 """
@@ -26,11 +28,12 @@ from nbgrader.preprocessors import ClearOutput, Execute, NbGraderPreprocessor
 from traitlets import Enum, Integer, Unicode
 from traitlets.config import Configurable
 
+from .course import is_test_cell
 from .experiments import MODES, NOT_RUN_NOTE, RUN_NOTE, experiment_ids, is_experiment, needed
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
-OUTSIDE_FAILED = "OutsideCheckFailed"  # = autograder.verify.OUTSIDE_FAILED
+OUTSIDE_FAILED = "OutsideCheckFailed"  # = autograder.verdict.OUTSIDE_FAILED
 TRUNCATED = "\n... output truncated: {} more bytes were not kept (limit {} bytes per cell) ...\n"
 
 
@@ -73,6 +76,35 @@ class KeepExperimentOutputs(ClearOutput):
 
         cell.outputs = [o for o in cell.get("outputs", []) if isvalid(o, ref="output", version=4, version_minor=5)]
         return cell, resources
+
+
+class RestoreHiddenTests(NbGraderPreprocessor):
+    """Give each test cell that is exactly as released its hidden tests back, before nbgrader's
+    ``OverwriteCells`` compares it with the gradebook. The release removes the hidden tests, so
+    ``OverwriteCells`` found every such cell "changed" and logged a warning for it on every
+    submission; now it warns only about a cell the submission really changed."""
+
+    def preprocess(self, nb, resources):
+        from nbformat.v4 import new_code_cell
+        from nbgrader.api import Gradebook, MissingEntry
+        from nbgrader.preprocessors import ClearHiddenTests
+        from nbgrader.utils import is_grade, is_locked
+
+        info = resources["nbgrader"]
+        strip = ClearHiddenTests(parent=self)
+        with Gradebook(info["db_url"]) as gradebook:
+            try:
+                source = {c.name: c for c in gradebook.find_notebook(info["notebook"], info["assignment"]).source_cells}
+            except MissingEntry:
+                return nb, resources
+            for cell in nb.cells:
+                original = source.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+                if original is None or not (is_grade(cell) and is_locked(cell)) or cell.cell_type != "code":
+                    continue
+                released = new_code_cell(original.source)
+                if strip._remove_hidden_test_region(released) and cell.source == released.source:
+                    cell.source = original.source
+        return nb, resources
 
 
 class StderrToStdout(NbGraderPreprocessor):
@@ -196,27 +228,24 @@ class SurviveKernelDeath(Execute):
 
 
 class VerifiedExecute(SurviveKernelDeath):
-    """``SurviveKernelDeath``, and every test cell that passed in the kernel is checked again
-    outside it (``autograder/verify.py``): its verifier's code runs in the kernel on inputs of
-    its own, and the data it returns is judged here, against the reference solution. A cell
-    whose check fails gets an error output, hence 0 points, whatever the notebook did to the
-    tests inside the kernel."""
+    """``SurviveKernelDeath``, and every test cell that passed in the kernel is judged again
+    outside it (``autograder/verdict.py``): the kernel hands over the data the cell's checks
+    collected, and their judges run here, against the reference. A cell whose judge fails gets
+    an error output, hence 0 points, whatever the notebook did to the tests inside the kernel."""
 
-    references = Unicode("", help="the reference data of the chapter's verifiers, computed once for a class "
-                                  "(verify.save_references); default: computed here").tag(config=True)
+    references = Unicode("", help="the reference data of the chapter's checks, computed once for a class "
+                                  "(verdict.save_references); default: computed here").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        from .verify import learner_sources, verifiers
+        from .checks import cells
+        from .verdict import learner_sources, load_references
 
         self._chapter = (resources or {}).get("nbgrader", {}).get("assignment", "")
-        self._solution = source_notebook(resources)
-        self._verifiers = verifiers(self._chapter) if self._solution.is_file() else {}
-        if self._verifiers and self.references:
-            from .verify import load_references
-
-            load_references(Path(self.references), self._solution)
-        if not self._verifiers:
-            self.log.warning("No verifiers for %s: test verdicts are decided inside the kernel only", self._chapter)
+        self._cells = cells(self._chapter)
+        if self._cells and self.references:
+            load_references(self._chapter, Path(self.references))
+        if not self._cells:
+            self.log.warning("No checks for %s: test verdicts are decided inside the kernel only", self._chapter)
         self._sources = learner_sources(nb)
         self._checked, self._seconds = 0, 0.0
         nb, resources = super().preprocess(nb, resources, km)
@@ -226,45 +255,41 @@ class VerifiedExecute(SurviveKernelDeath):
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
         meta = cell.metadata.get("nbgrader", {})
-        if (cell.cell_type != "code" or not meta.get("grade") or meta.get("solution") or self._died_in is not None
+        if (not is_test_cell(cell) or self._died_in is not None
                 or any(o.get("output_type") == "error" for o in cell.outputs)):
             return cell, resources
-        verifier = self._verifiers.get(meta.get("grade_id"))
-        if verifier is None:
-            if self._verifiers:
-                self.log.warning("Test cell %s has no verifier", meta.get("grade_id"))
+        if meta.get("grade_id") not in self._cells:
+            if self._cells:
+                self.log.warning("Test cell %s has no checks", meta.get("grade_id"))
             return cell, resources
         start = time.perf_counter()
-        why = self._verify(verifier, meta["grade_id"], cell, index)
+        why = self._verify(meta["grade_id"], cell, index)
         self._checked, self._seconds = self._checked + 1, self._seconds + time.perf_counter() - start
         if why:
             cell.outputs.append(new_output("error", ename=OUTSIDE_FAILED, traceback=[],
                                            evalue="checked outside the notebook: " + why))
         return cell, resources
 
-    def _verify(self, verifier, grade_id: str, cell, index: int) -> str | None:
+    def _verify(self, grade_id: str, cell, index: int) -> str | None:
         import os
         import tempfile
 
         from nbformat.v4 import new_code_cell
 
-        from .verify import judge, kernel_code
+        from .verdict import judge_cell, record_call
 
         folder = Path(os.environ.get("JUPYTER_RUNTIME_DIR") or tempfile.gettempdir())
         out = folder / f"tt-verify-{os.getpid()}-{index}.json"
         out.unlink(missing_ok=True)
-        probe = new_code_cell(kernel_code(verifier.collect, out))
+        probe = new_code_cell(record_call(out))
         try:
             self.execute_cell(probe, index, store_history=False)
         except DeadKernelError:
             self._died_in = f"the check of code cell {index + 1} ({grade_id})"
-            return "the kernel died while your code ran on the check's inputs"
+            return "the kernel died while handing over the check's data"
         finally:
             self.nb.cells[index] = cell  # nbclient put the probe in the notebook in its place
-        timed_out = any(o.get("ename") == "CellTimeoutError" for o in probe.outputs)
         try:
-            if timed_out:
-                return "your code ran longer than the cell's time limit on the check's inputs"
-            return judge(verifier, self._solution, grade_id, out, self._sources)
+            return judge_cell(self._chapter, grade_id, out, self._sources)
         finally:
             out.unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """Regenerate ``chapters/`` (the student release) from ``solutions/`` with nbgrader.
 
-``nbgrader generate_assignment`` removes the solutions and hidden tests, clears outputs,
+First the autograded test cells of ``solutions/`` are written from their checks
+(``autograder/checks/``, ``autograder/cells.py``). Then ``nbgrader generate_assignment`` removes the solutions and hidden tests, clears outputs,
 locks the test cells and records their checksums in the gradebook. Each released notebook
 is then stamped in its metadata with where it came from, so nobody edits it by hand.
 """
@@ -30,7 +31,12 @@ def release(chapters: list[str] | None = None, root: Path = ROOT, quiet: bool = 
         if chapter not in known:
             raise ValueError(f"unknown chapter {chapter!r}; the chapters are {', '.join(known)}")
     released: list[Path] = []
+    from .cells import sync
+
     for chapter in chapters:
+        changed = sync(chapter, root)  # the test cells of solutions/, written from autograder/checks/
+        if changed and not quiet:
+            print(f"wrote test cells {', '.join(changed)} of solutions/{chapter}", flush=True)
         cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"]
         if not quiet:
             print(f"releasing {chapter} ...", flush=True)

@@ -3,7 +3,7 @@
 Inside, the kernel sees only what running a chapter needs, read-only: the system's
 libraries (``/usr``, ``/lib``, ``/etc``), Python and the course's virtual environment, and
 the ``traintech`` package. It can write to its own notebook's folder and to its runtime
-folder (the kernel's sockets, and the files the verifiers return data through), nothing
+folder (the kernel's sockets, and the files the checks hand their data over through), nothing
 else; ``/tmp`` is a fresh, private tmpfs. Not visible: ``solutions/``, the gradebooks, the
 other students' work, the instructor's home, the rest of the machine. It has no network
 (a network namespace of its own, without interfaces: even the host's loopback services

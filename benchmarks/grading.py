@@ -17,7 +17,7 @@ to earn full marks. Measured, in this order, wall time, everything in temporary 
    ``autograder.intake.collect`` in a flat folder, sandboxed (bubblewrap is required), each run
    in its own fresh copy of the course; the median of --repeat runs. The time includes all that
    ``python -m autograder grade`` does (the chapter generated into the class gradebook, the
-   verifiers' reference data, one nbgrader process per submission, the merge into the class
+   checks' reference data, one nbgrader process per submission, the merge into the class
    gradebook).
 
 Every grading must succeed with full marks for every submission (nbgrader writes every

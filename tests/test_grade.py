@@ -14,7 +14,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grade import grade_all, write_outputs
+from autograder.grade import grade_all
+from autograder.results import write_outputs
 from autograder.intake import collect
 from conftest import ROOT, copy_course, run
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grade import grade_all, write_outputs
+from autograder.grade import grade_all
+from autograder.results import write_outputs
 from autograder.intake import collect
 from conftest import ROOT, copy_course
 
@@ -98,6 +99,8 @@ GAMING = {
                     "_std = torch.Tensor.std\n"
                     "torch.Tensor.std = lambda self, *a, correction=None, **k: _std(self, *a, **k)",
                     "patched the functions the expected values come from"),
+    "g-runner": ("import traintech.checking as C\nC.run = lambda *args, **kwargs: None",
+                 "replaced the function every test cell runs its checks with"),
     "g-swallow": ("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
                   "swallowed the tests' errors"),
     "g-fake": ("import json, os\nprint('All tests passed. Score: 4/4')\n"
@@ -366,18 +369,21 @@ def test_gaming_the_checks_earns_nothing(batch, student):
     earns 2 of 4, as without the trick: each cell's verdict is also decided outside the kernel."""
     results, out = batch
     result = results[student]
-    assert _scores(result) == {TESTS[0]: 0.0, TESTS[1]: 2.0}, (GAMING[student][1], result.cells)
+    # (a notebook that replaces the runner hands over no data at all: even its right cell earns nothing)
+    assert _scores(result) == {TESTS[0]: 0.0, TESTS[1]: 0.0 if student == "g-runner" else 2.0}, \
+        (GAMING[student][1], result.cells)
     assert not result.problem
     [failed] = [c for c in result.cells if c.cell.name == TESTS[0]]
     report = json.loads((out / student / "results.json").read_text())
-    assert report["score"] == 2.0  # the grader's own report, not the one the notebook wrote
+    assert report["score"] == sum(_scores(result).values())  # the grader's own report, not the one the notebook wrote
     if GAMING[student][0].startswith(("get_ipython", "import json")):  # these do not fool the test itself
         assert failed.message.startswith("CheckFailed: standardize(x) is not close"), failed.message
     else:  # the test passed in the kernel; the check outside it did not
-        assert failed.message.startswith("OutsideCheckFailed: checked outside the notebook: result['dim 0'] is not "
-                                         "close to the expected value"), failed.message
-        assert f"failed the same check made outside it, where the notebook cannot change the verdict (did it " \
-               f"redefine the checks?): {TESTS[0]}" in result.note
+        why = ("the notebook returned no data for some of this cell's checks" if student == "g-runner" else
+               "standardize(x) is not close to the expected value")
+        assert failed.message.startswith(f"OutsideCheckFailed: checked outside the notebook: {why}"), failed.message
+        assert "failed the same check made outside it, where the notebook cannot change the verdict (did it " \
+               "redefine the checks?): " in result.note and TESTS[0] in result.note.split("checks?): ")[1]
         assert "checked outside the notebook" in (out / student / "feedback.html").read_text()
 
 

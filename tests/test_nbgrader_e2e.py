@@ -52,9 +52,19 @@ def test_release_submit_autograde(chapter, course, tmp_path):
                                     ".sum(dim=dim, keepdim=True).div(x.shape[dim] - 1).sqrt()")
         _submit(course, "dave", chapter, sample_std)
         wrong = {"dave": {"test_standardize_values": 0.0, "test_standardize_edge_cases": 2.0}}
+        # a test cell edited into a no-op: restored from the gradebook, and the one checksum warning
+        tampered = nbformat.read(solution, as_version=4)
+        next(c for c in tampered.cells if c.get("id") == "test_standardize_edge_cases").source = "pass"
+        nbformat.write(tampered, tmp_path / "tampered.ipynb")
+        _submit(course, "erin", chapter, tmp_path / "tampered.ipynb")
 
     result = run(["nbgrader", "autograde", chapter, "--force"], cwd=course)
     assert result.returncode == 0, result.stdout + result.stderr
+    # nbgrader warns about a changed test cell only where one was changed (the release's missing
+    # hidden tests are not a change: autograder.preprocessors.RestoreHiddenTests)
+    changed = [line for line in (result.stdout + result.stderr).splitlines() if "has changed" in line]
+    if chapter == GETTING_STARTED:
+        assert len(changed) == 1 and "'checksum' for cell test_standardize_edge_cases" in changed[0], changed
 
     with Gradebook(f"sqlite:///{course / 'autograder' / 'gradebook.db'}") as gb:
         assignment = gb.find_assignment(chapter)
@@ -72,6 +82,7 @@ def test_release_submit_autograde(chapter, course, tmp_path):
         assert all(score is not None for score in bob_scores.values())  # every cell scored, none skipped
         if chapter == GETTING_STARTED:
             assert scores("carol")[0].code_score == max_code
+            assert scores("erin")[0].code_score == max_code
             dave, dave_scores = scores("dave")
             for cell, expected in wrong["dave"].items():
                 assert dave_scores[cell] == expected, dave_scores

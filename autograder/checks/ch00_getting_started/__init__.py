@@ -1,0 +1,1 @@
+"""Chapter 0, Getting started: its one exercise, ``standardize``."""
