@@ -122,7 +122,8 @@ def _reach(course: Path, work: Path, folder: Path, port: int) -> str:
     reads = {"solutions": str(course / notebook), "gradebook": str(course / "autograder" / "gradebook.db"),
              "the grading's solutions": str(work / "_master" / notebook),
              "the grading's gradebook": "../../../gradebook.db",  # from autograded/<student>/<chapter>/
-             "another student's notebook": str(folder / f"good_{CHAPTER}.ipynb")}
+             "another student's notebook": str(folder / f"good_{CHAPTER}.ipynb"),
+             "the hidden checks": str(ROOT / "autograder" / "checks" / f"ch{CHAPTER}" / "standardize.py")}
     writes = {"write the gradebook": reads["gradebook"], "write the grading's gradebook": "../../../gradebook.db",
               "write the solutions": reads["solutions"]}
     return f"""import json, os, socket, subprocess
@@ -388,8 +389,8 @@ def test_gaming_the_checks_earns_nothing(batch, student):
 
 
 def test_the_kernel_reaches_nothing_outside_its_submission(batch):
-    """Sandboxed (bubblewrap): solutions, gradebooks and other students' work do not exist for
-    the kernel, it writes none of them, the host's loopback is out of reach, it sees only its
+    """Sandboxed (bubblewrap): solutions, the hidden checks, gradebooks and other students' work do
+    not exist for the kernel, it writes none of them, the host's loopback is out of reach, it sees only its
     own processes, and what it starts does not outlive its grading."""
     results, out = batch
     result = results["reach"]
@@ -399,7 +400,7 @@ def test_the_kernel_reaches_nothing_outside_its_submission(batch):
     seen = json.loads(line[len("REACH "):])
     network, processes = seen.pop("network"), seen.pop("processes")
     assert seen == {label: "FileNotFoundError" for label in seen}, seen  # not even there
-    assert len(seen) == 8
+    assert len(seen) == 9
     assert network != 0, "the kernel connected to a service on the host's loopback"
     assert len(processes) < 10, processes  # its own pid namespace: bwrap, the kernel, what it started
     for entry in Path("/proc").iterdir():  # nothing it started is left, however detached

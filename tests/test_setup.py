@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import tomllib
 import urllib.request
@@ -114,3 +115,14 @@ def test_simulated_cpu_takes_effect_and_says_when_it_does_not():
         check("lowered", half)
     with pytest.raises(ValueError, match="unknown CPU setting"):
         environment("pentium")
+
+
+def test_the_instructor_command_answers_help_without_importing_the_grading_stack():
+    """`python -m autograder --help` answers at once: nbgrader (2 s to import), torch and nbformat
+    are imported only by the commands that need them."""
+    code = ("import sys\nfrom autograder.__main__ import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
+            "    pass\nprint(sorted({m.split('.')[0] for m in sys.modules} & {'nbgrader', 'torch', 'nbformat', 'traintech'}))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=tool_env(),
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "grade" in result.stdout and result.stdout.strip().splitlines()[-1] == "[]", result.stdout[-300:]
