@@ -173,3 +173,50 @@ RIGHT = {
     return torch.stack(rows).reshape(waveform.shape)
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: power_ratio (issue 16's release)"] = r'''\
+def add_noise(waveform, snr_db, generator=None):
+    """Add Gaussian noise at exactly snr_db decibels (a power ratio) per signal along the last dim.
+
+    Args:
+        waveform: a floating-point tensor (..., T): one signal (T,), a batch (B, T), or more
+            batch dimensions.
+        snr_db: the signal-to-noise ratio in dB (any float, also 0 or negative).
+        generator: a torch.Generator for the noise. Default: None
+
+    Returns:
+        A new tensor of waveform's shape and dtype: waveform plus zero-mean Gaussian noise,
+        scaled per signal; ``waveform`` itself is not modified.
+    """
+    noise = torch.randn(waveform.shape, generator=generator, dtype=waveform.dtype, device=waveform.device)
+    signal_power = waveform.pow(2).mean(dim=-1, keepdim=True)  # P_x per signal
+    noise_power = noise.pow(2).mean(dim=-1, keepdim=True)      # P_z per signal
+    target_power = signal_power * 10 ** (-snr_db / 10)         # P_n with P_x / P_n = 10^(snr/10)
+    scale = torch.sqrt(target_power / noise_power)              # amplitude = sqrt of a power ratio
+    return waveform + scale * noise
+'''
+RIGHT["blind: rms_amplitude (issue 16's release)"] = r'''\
+def add_noise(waveform, snr_db, generator=None):
+    """Add Gaussian noise at exactly snr_db decibels (a power ratio) per signal along the last dim.
+
+    Args:
+        waveform: a floating-point tensor (..., T): one signal (T,), a batch (B, T), or more
+            batch dimensions.
+        snr_db: the signal-to-noise ratio in dB (any float, also 0 or negative).
+        generator: a torch.Generator for the noise. Default: None
+
+    Returns:
+        A new tensor of waveform's shape and dtype: waveform plus zero-mean Gaussian noise,
+        scaled per signal; ``waveform`` itself is not modified.
+    """
+    z = torch.normal(0.0, 1.0, size=tuple(waveform.shape), generator=generator,
+                     dtype=waveform.dtype, device=waveform.device)
+    length = waveform.shape[-1]
+    # root mean square = sqrt(power); in amplitude terms the dB factor is 10^(-snr/20)
+    rms_signal = torch.linalg.vector_norm(waveform, dim=-1, keepdim=True) / math.sqrt(length)
+    rms_noise = torch.linalg.vector_norm(z, dim=-1, keepdim=True) / math.sqrt(length)
+    gain = rms_signal / rms_noise * 10.0 ** (-snr_db / 20.0)
+    return waveform.clone().add_(gain * z)
+'''

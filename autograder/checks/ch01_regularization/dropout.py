@@ -237,3 +237,64 @@ RIGHT = {
     return x * mask * scale
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: bernoulli_scale (issue 16's release)"] = r'''\
+def dropout(x, p=0.5, training=True, generator=None):
+    """Inverted dropout (Srivastava et al., 2014).
+
+    Args:
+        x: input tensor of any shape.
+        p: probability of zeroing each element, in [0, 1]. Default: 0.5
+        training: apply dropout if True, else return x unchanged. Default: True
+        generator: a torch.Generator for the random mask (pass it to torch.rand). Default: None
+
+    Returns:
+        A tensor of x's shape and dtype: x * mask / (1 - p) in training, x in eval mode (and
+        for ``p == 0``). ``mask`` is an independent Bernoulli(1 - p) draw per element;
+        ``p == 1`` gives all zeros (no NaN). The result is differentiable with respect to
+        ``x``, and ``x`` itself is not modified.
+
+    Raises:
+        ValueError: if ``p`` is not in [0, 1] (also when ``training`` is False).
+    """
+    if p < 0 or p > 1 or p != p:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if training is False or p == 0:
+        return x.clone()
+    keep_prob = 1.0 - p
+    probs = torch.full(tuple(x.shape), keep_prob, device=x.device)
+    mask = torch.bernoulli(probs, generator=generator).to(x.dtype)  # 1 = keep, Bernoulli(1 - p)
+    scale = 1.0 / keep_prob if keep_prob > 0 else 0.0  # p == 1: scale 0 instead of inf
+    return x * (mask * scale)
+'''
+RIGHT["blind: rand_compare (issue 16's release)"] = r'''\
+def dropout(x, p=0.5, training=True, generator=None):
+    """Inverted dropout (Srivastava et al., 2014).
+
+    Args:
+        x: input tensor of any shape.
+        p: probability of zeroing each element, in [0, 1]. Default: 0.5
+        training: apply dropout if True, else return x unchanged. Default: True
+        generator: a torch.Generator for the random mask (pass it to torch.rand). Default: None
+
+    Returns:
+        A tensor of x's shape and dtype: x * mask / (1 - p) in training, x in eval mode (and
+        for ``p == 0``). ``mask`` is an independent Bernoulli(1 - p) draw per element;
+        ``p == 1`` gives all zeros (no NaN). The result is differentiable with respect to
+        ``x``, and ``x`` itself is not modified.
+
+    Raises:
+        ValueError: if ``p`` is not in [0, 1] (also when ``training`` is False).
+    """
+    if not 0.0 <= p <= 1.0:  # also rejects NaN
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return x
+    # keep an element when its uniform draw is >= p: probability 1 - p
+    keep = torch.rand(x.shape, generator=generator, device=x.device) >= p
+    if p == 1.0:
+        return x * keep  # every element dropped: zeros, still in the graph, no 0 * inf
+    return x * keep / (1.0 - p)
+'''

@@ -176,3 +176,60 @@ class Dropout(nn.Module):
         return f"p={self.p}"
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: explicit_mode_branch (issue 16's release)"] = r'''\
+class Dropout(nn.Module):
+    """Inverted dropout as a layer: dropout(x, p) in train mode, identity in eval mode.
+
+    The mode is ``self.training`` (switched by ``.train()`` and ``.eval()``). Keeps ``p`` in
+    ``self.p``; has no learnable parameters.
+
+    Args:
+        p: probability of zeroing each element, in [0, 1]. Default: 0.5
+
+    Raises:
+        ValueError: if ``p`` is not in [0, 1] (when the layer is created).
+    """
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if p < 0 or p > 1 or math.isnan(p):
+            raise ValueError(f"p must be in [0, 1], got {p}")
+        self.p = float(p)
+
+    def forward(self, x):
+        if not self.training:
+            return x  # eval mode: inverted dropout is the identity
+        return dropout(x, self.p)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+'''
+RIGHT["blind: functional_call (issue 16's release)"] = r'''\
+class Dropout(nn.Module):
+    """Inverted dropout as a layer: dropout(x, p) in train mode, identity in eval mode.
+
+    The mode is ``self.training`` (switched by ``.train()`` and ``.eval()``). Keeps ``p`` in
+    ``self.p``; has no learnable parameters.
+
+    Args:
+        p: probability of zeroing each element, in [0, 1]. Default: 0.5
+
+    Raises:
+        ValueError: if ``p`` is not in [0, 1] (when the layer is created).
+    """
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+
+    def forward(self, x):
+        return dropout(x, p=self.p, training=self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+'''

@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from autograder.checks import Cell, Check
-from traintech.checking import agree, entry, equal, expect_raised, raises, same
+from traintech.checking import entry, equal, expect_raised, raises, same
 from traintech.testing import assert_true
 
 EXERCISE = "EarlyStopping"
@@ -341,3 +341,163 @@ class EarlyStopping:
         return model
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: none_sentinel (issue 16's release)"] = r'''\
+class EarlyStopping:
+    """Stop training when a validation metric has stopped improving; keep the best weights.
+
+    A call of ``step`` is an improvement when ``metric < best - min_delta`` (mode "min") or
+    ``metric > best + min_delta`` (mode "max"); the first call always is.
+
+    Args:
+        patience: consecutive calls without improvement before stopping (a positive int). Default: 5
+        min_delta: an improvement must be larger than this (>= 0). Default: 0.0
+        mode: "min" for a loss, "max" for an accuracy (lowercase, exactly). Default: "min"
+
+    Attributes:
+        best: the best metric so far.
+        best_epoch: the 0-based index of the ``step`` call that gave ``best``.
+        num_bad_epochs: consecutive calls without improvement (0 after an improvement).
+        best_state: an independent copy (``copy.deepcopy``) of ``model.state_dict()`` at the
+            best call, or None when no model was passed.
+
+    Raises:
+        ValueError: if ``patience`` is not a positive int (e.g. 0, -3 or 2.5), ``min_delta`` is
+            negative, or ``mode`` is not "min" or "max" (case-sensitive: "MIN" is rejected).
+    """
+
+    def __init__(self, patience=5, min_delta=0.0, mode="min"):
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"patience must be a positive int, got {patience!r}")
+        if not min_delta >= 0:  # also rejects NaN
+            raise ValueError(f"min_delta must be non-negative, got {min_delta!r}")
+        if not isinstance(mode, str) or mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.patience = patience
+        self.min_delta = min_delta
+        self.mode = mode
+        self.best = None
+        self.best_epoch = None
+        self.num_bad_epochs = 0
+        self.best_state = None
+        self.epoch = -1  # index of the last step() call
+
+    def _improves(self, metric):
+        if self.best is None:
+            return True
+        if self.mode == "min":
+            return metric < self.best - self.min_delta
+        return metric > self.best + self.min_delta
+
+    def step(self, metric, model=None):
+        """Record one epoch's metric; return True when training should stop.
+
+        Args:
+            metric: the validation metric, a float or a 1-element tensor.
+            model: the model whose ``state_dict()`` is copied into ``best_state`` when this
+                call improves. Default: None
+
+        Returns:
+            ``num_bad_epochs >= patience``: True from the ``patience``-th consecutive call
+            without improvement on.
+        """
+        metric = float(metric)
+        self.epoch += 1
+        if self._improves(metric):
+            self.best = metric
+            self.best_epoch = self.epoch
+            self.num_bad_epochs = 0
+            self.best_state = None if model is None else copy.deepcopy(model.state_dict())
+        else:
+            self.num_bad_epochs += 1
+        return self.num_bad_epochs >= self.patience
+
+    def restore(self, model):
+        """Load ``best_state`` into model and return model (later training of model leaves
+        ``best_state`` unchanged)."""
+        if self.best_state is None:
+            raise RuntimeError("no best state to restore: pass the model to step(metric, model)")
+        model.load_state_dict(self.best_state)
+        return model
+'''
+RIGHT["blind: sign_flip_inf (issue 16's release)"] = r'''\
+class EarlyStopping:
+    """Stop training when a validation metric has stopped improving; keep the best weights.
+
+    A call of ``step`` is an improvement when ``metric < best - min_delta`` (mode "min") or
+    ``metric > best + min_delta`` (mode "max"); the first call always is.
+
+    Args:
+        patience: consecutive calls without improvement before stopping (a positive int). Default: 5
+        min_delta: an improvement must be larger than this (>= 0). Default: 0.0
+        mode: "min" for a loss, "max" for an accuracy (lowercase, exactly). Default: "min"
+
+    Attributes:
+        best: the best metric so far.
+        best_epoch: the 0-based index of the ``step`` call that gave ``best``.
+        num_bad_epochs: consecutive calls without improvement (0 after an improvement).
+        best_state: an independent copy (``copy.deepcopy``) of ``model.state_dict()`` at the
+            best call, or None when no model was passed.
+
+    Raises:
+        ValueError: if ``patience`` is not a positive int (e.g. 0, -3 or 2.5), ``min_delta`` is
+            negative, or ``mode`` is not "min" or "max" (case-sensitive: "MIN" is rejected).
+    """
+
+    _SIGNS = {"min": 1.0, "max": -1.0}  # minimize sign * metric
+
+    def __init__(self, patience=5, min_delta=0.0, mode="min"):
+        if type(patience) is not int or patience <= 0:
+            raise ValueError(f"patience should be a positive integer, got {patience!r}")
+        if min_delta < 0 or math.isnan(min_delta):
+            raise ValueError(f"min_delta should be >= 0, got {min_delta!r}")
+        if not isinstance(mode, str) or mode not in self._SIGNS:
+            raise ValueError(f"mode should be 'min' or 'max', got {mode!r}")
+        self.patience, self.min_delta, self.mode = patience, min_delta, mode
+        self._sign = self._SIGNS[mode]
+        self.best = math.inf if mode == "min" else -math.inf
+        self.best_epoch = -1
+        self.num_bad_epochs = 0
+        self.best_state = None
+        self._calls = 0
+
+    def step(self, metric, model=None):
+        """Record one epoch's metric; return True when training should stop.
+
+        Args:
+            metric: the validation metric, a float or a 1-element tensor.
+            model: the model whose ``state_dict()`` is copied into ``best_state`` when this
+                call improves. Default: None
+
+        Returns:
+            ``num_bad_epochs >= patience``: True from the ``patience``-th consecutive call
+            without improvement on.
+        """
+        value = metric.item() if isinstance(metric, torch.Tensor) else float(metric)
+        first = self._calls == 0
+        # "min": value < best - delta;  "max": value > best + delta  <=>  -value < -best - delta
+        if first or self._sign * value < self._sign * self.best - self.min_delta:
+            self.best = value
+            self.best_epoch = self._calls
+            self.num_bad_epochs = 0
+            if model is not None:
+                self.best_state = copy.deepcopy(model.state_dict())
+            else:
+                self.best_state = None
+        else:
+            self.num_bad_epochs += 1
+        self._calls += 1
+        return self.num_bad_epochs >= self.patience
+
+    def restore(self, model):
+        """Load ``best_state`` into model and return model (later training of model leaves
+        ``best_state`` unchanged)."""
+        if self.best_state is None:
+            raise RuntimeError("EarlyStopping.restore: no best_state (step() was never given a model "
+                               "at the best epoch)")
+        # load a copy, so that nothing of the model can ever alias best_state
+        model.load_state_dict(copy.deepcopy(self.best_state))
+        return model
+'''

@@ -110,3 +110,55 @@ RIGHT = {
     return total * (weight_decay / 2)
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: loop_accumulate (issue 16's release)"] = r'''\
+def l2_penalty(parameters, weight_decay):
+    """The L2 penalty weight_decay / 2 * (sum of the squared entries of every tensor).
+
+    Args:
+        parameters: an iterable of tensors of any shape: a list, or a generator such as
+            ``model.parameters()``.
+        weight_decay: lambda >= 0.
+
+    Returns:
+        A differentiable 0-dim tensor (its gradient with respect to each ``w`` is
+        ``weight_decay * w``).
+
+    Raises:
+        ValueError: if ``weight_decay`` is negative.
+    """
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be non-negative, got {weight_decay}")
+    total = None
+    for w in parameters:
+        squares = (w * w).sum()
+        total = squares if total is None else total + squares
+    if total is None:  # no tensors at all
+        total = torch.tensor(0.0)
+    return 0.5 * weight_decay * total
+'''
+RIGHT["blind: stack_pow (issue 16's release)"] = r'''\
+def l2_penalty(parameters, weight_decay):
+    """The L2 penalty weight_decay / 2 * (sum of the squared entries of every tensor).
+
+    Args:
+        parameters: an iterable of tensors of any shape: a list, or a generator such as
+            ``model.parameters()``.
+        weight_decay: lambda >= 0.
+
+    Returns:
+        A differentiable 0-dim tensor (its gradient with respect to each ``w`` is
+        ``weight_decay * w``).
+
+    Raises:
+        ValueError: if ``weight_decay`` is negative.
+    """
+    if not weight_decay >= 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    sums = [torch.sum(torch.pow(w, 2)) for w in parameters]
+    if len(sums) == 0:
+        return torch.zeros(())
+    return weight_decay / 2 * torch.stack(sums).sum()
+'''

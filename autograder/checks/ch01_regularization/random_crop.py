@@ -188,3 +188,81 @@ def random_crop(images, size, padding=0, generator=None):
     return canvas[batch, chan, rows[:, None, :, None], cols[:, None, None, :]]
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: canvas_gather (issue 16's release)"] = r'''\
+def random_crop(images, size, padding=0, generator=None):
+    """Zero-pad each side by ``padding``, then take a random size x size window of each image.
+
+    Each image gets its own uniformly random window, the same for all its channels.
+
+    Args:
+        images: a (N, C, H, W) tensor.
+        size: the side of the square window, at most ``H + 2 * padding`` and ``W + 2 * padding``.
+        padding: zeros added on each of the four sides (>= 0). Default: 0
+        generator: a torch.Generator for the window positions. Default: None
+
+    Returns:
+        A new (N, C, size, size) tensor of ``images``' dtype.
+
+    Raises:
+        ValueError: if ``images`` is not 4-D, ``padding`` is negative, or ``size`` is larger than
+            the padded height or width (``size == H + 2 * padding`` is allowed).
+    """
+    if len(images.shape) != 4:
+        raise ValueError("images must be a (N, C, H, W) tensor")
+    if padding < 0:
+        raise ValueError("padding must be >= 0")
+    n, c, h, w = images.shape
+    ph, pw = h + 2 * padding, w + 2 * padding
+    if not 0 < size <= min(ph, pw):
+        raise ValueError(f"size must be in [1, {min(ph, pw)}] for these images and padding, got {size}")
+    canvas = images.new_zeros((n, c, ph, pw))          # the zero-padded images
+    canvas[:, :, padding:padding + h, padding:padding + w] = images
+    tops = torch.randint(0, ph - size + 1, (n,), generator=generator).to(images.device)
+    lefts = torch.randint(0, pw - size + 1, (n,), generator=generator).to(images.device)
+    offsets = torch.arange(size, device=images.device)
+    rows = (tops[:, None] + offsets)[:, None, :, None]   # (N, 1, S, 1)
+    cols = (lefts[:, None] + offsets)[:, None, None, :]  # (N, 1, 1, S)
+    batch = torch.arange(n, device=images.device)[:, None, None, None]
+    chans = torch.arange(c, device=images.device)[None, :, None, None]
+    return canvas[batch, chans, rows, cols]             # (N, C, S, S), advanced indexing copies
+'''
+RIGHT["blind: pad_loop (issue 16's release)"] = r'''\
+def random_crop(images, size, padding=0, generator=None):
+    """Zero-pad each side by ``padding``, then take a random size x size window of each image.
+
+    Each image gets its own uniformly random window, the same for all its channels.
+
+    Args:
+        images: a (N, C, H, W) tensor.
+        size: the side of the square window, at most ``H + 2 * padding`` and ``W + 2 * padding``.
+        padding: zeros added on each of the four sides (>= 0). Default: 0
+        generator: a torch.Generator for the window positions. Default: None
+
+    Returns:
+        A new (N, C, size, size) tensor of ``images``' dtype.
+
+    Raises:
+        ValueError: if ``images`` is not 4-D, ``padding`` is negative, or ``size`` is larger than
+            the padded height or width (``size == H + 2 * padding`` is allowed).
+    """
+    if images.dim() != 4:
+        raise ValueError(f"expected a 4-D (N, C, H, W) tensor, got {images.dim()}-D")
+    if padding < 0:
+        raise ValueError(f"padding must be non-negative, got {padding}")
+    n, c, h, w = images.shape
+    padded_h, padded_w = h + 2 * padding, w + 2 * padding
+    if size < 1 or size > padded_h or size > padded_w:
+        raise ValueError(f"crop size {size} does not fit the padded {padded_h}x{padded_w} images")
+    padded = F.pad(images, (padding, padding, padding, padding))  # zeros on all four sides
+    crops = []
+    for k in range(n):
+        top = int(torch.randint(0, padded_h - size + 1, (1,), generator=generator))
+        left = int(torch.randint(0, padded_w - size + 1, (1,), generator=generator))
+        crops.append(padded[k, :, top:top + size, left:left + size])
+    if not crops:
+        return images.new_zeros((0, c, size, size))
+    return torch.stack(crops)
+'''

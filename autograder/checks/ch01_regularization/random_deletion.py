@@ -166,3 +166,58 @@ def random_deletion(tokens, p, rng):
     return survivors
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: comprehension_choice (issue 16's release)"] = r'''\
+def random_deletion(tokens, p, rng):
+    """Delete each token with probability p; never return an empty list for a non-empty input.
+
+    Args:
+        tokens: a list of strings, possibly empty; it is not modified.
+        p: deletion probability of each token, in [0, 1].
+        rng: a random.Random to draw from (``rng.random()`` per token).
+
+    Returns:
+        A new list of the surviving tokens, in order; if every token was deleted, one token
+        chosen at random with ``rng``; ``[]`` for ``[]``.
+
+    Raises:
+        ValueError: if ``p`` is not in [0, 1] (also when ``tokens`` is empty).
+    """
+    if p < 0 or p > 1 or math.isnan(p):
+        raise ValueError(f"deletion probability should be in [0, 1], got {p}")
+    survivors = [t for t in tokens if rng.random() >= p]  # kept with probability 1 - p
+    if tokens and not survivors:
+        return [rng.choice(tokens)]
+    return survivors
+'''
+RIGHT["blind: explicit_loop (issue 16's release)"] = r'''\
+def random_deletion(tokens, p, rng):
+    """Delete each token with probability p; never return an empty list for a non-empty input.
+
+    Args:
+        tokens: a list of strings, possibly empty; it is not modified.
+        p: deletion probability of each token, in [0, 1].
+        rng: a random.Random to draw from (``rng.random()`` per token).
+
+    Returns:
+        A new list of the surviving tokens, in order; if every token was deleted, one token
+        chosen at random with ``rng``; ``[]`` for ``[]``.
+
+    Raises:
+        ValueError: if ``p`` is not in [0, 1] (also when ``tokens`` is empty).
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p}")
+    if len(tokens) == 0:
+        return []
+    kept = []
+    for token in tokens:
+        if rng.random() < p:  # deleted with probability p
+            continue
+        kept.append(token)
+    if not kept:
+        kept.append(tokens[rng.randrange(len(tokens))])
+    return kept
+'''

@@ -150,3 +150,60 @@ def random_horizontal_flip(images, p=0.5, generator=None):
     return out
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: bernoulli_loop_index (issue 16's release)"] = r'''\
+def random_horizontal_flip(images, p=0.5, generator=None):
+    """Mirror each image of a (N, C, H, W) batch left-right, independently, with probability p.
+
+    Args:
+        images: a (N, C, H, W) tensor.
+        p: probability of flipping each image, in [0, 1]. Default: 0.5
+        generator: a torch.Generator for the per-image draws (one draw per image). Default: None
+
+    Returns:
+        A new (N, C, H, W) tensor (writing into it leaves ``images`` unchanged): each image
+        is either unchanged or mirrored along W, the last dimension.
+
+    Raises:
+        ValueError: if ``images`` is not 4-D, or ``p`` is not in [0, 1].
+    """
+    if len(images.shape) != 4:
+        raise ValueError("images must have shape (N, C, H, W)")
+    if p < 0 or p > 1 or math.isnan(p):
+        raise ValueError(f"flip probability should be in [0, 1], got {p}")
+    n, width = images.shape[0], images.shape[-1]
+    coins = torch.bernoulli(torch.full((n,), float(p)), generator=generator)  # 1 = flip this image
+    reversed_cols = torch.arange(width - 1, -1, -1, device=images.device)   # W-1, ..., 0
+    out = images.clone()
+    for i in range(n):
+        if coins[i].item() == 1.0:
+            out[i] = images[i][..., reversed_cols]  # y[c, h, w] = x[c, h, W - 1 - w]
+    return out
+'''
+RIGHT["blind: where_flip (issue 16's release)"] = r'''\
+def random_horizontal_flip(images, p=0.5, generator=None):
+    """Mirror each image of a (N, C, H, W) batch left-right, independently, with probability p.
+
+    Args:
+        images: a (N, C, H, W) tensor.
+        p: probability of flipping each image, in [0, 1]. Default: 0.5
+        generator: a torch.Generator for the per-image draws (one draw per image). Default: None
+
+    Returns:
+        A new (N, C, H, W) tensor (writing into it leaves ``images`` unchanged): each image
+        is either unchanged or mirrored along W, the last dimension.
+
+    Raises:
+        ValueError: if ``images`` is not 4-D, or ``p`` is not in [0, 1].
+    """
+    if images.dim() != 4:
+        raise ValueError(f"expected a 4-D (N, C, H, W) tensor, got shape {tuple(images.shape)}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p}")
+    n = images.shape[0]
+    flip = torch.rand(n, generator=generator) < p  # one draw per image
+    flip = flip.to(images.device).view(n, 1, 1, 1)
+    return torch.where(flip, torch.flip(images, dims=[3]), images)
+'''

@@ -178,3 +178,47 @@ def sgd_step(parameters, lr, weight_decay=0.0):
         w.copy_(w - lr * d)
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: decay_then_step (issue 16's release)"] = r'''\
+def sgd_step(parameters, lr, weight_decay=0.0):
+    """One in-place SGD step with weight decay: w <- (1 - lr * weight_decay) * w - lr * w.grad.
+
+    The same update as ``torch.optim.SGD(parameters, lr=lr, weight_decay=weight_decay).step()``.
+    The tensors themselves are changed, under ``torch.no_grad()``: they stay leaf tensors
+    without ``grad_fn``, and their ``.grad`` is left unchanged.
+
+    Args:
+        parameters: an iterable of tensors with .grad (a list, or a generator such as
+            ``model.parameters()``); tensors whose .grad is None are skipped.
+        lr: learning rate.
+        weight_decay: lambda >= 0. Default: 0.0
+    """
+    params = [w for w in parameters if w.grad is not None]
+    with torch.no_grad():
+        for w in params:
+            new_w = (1 - lr * weight_decay) * w - lr * w.grad
+            w.copy_(new_w)
+'''
+RIGHT["blind: fused_decay (issue 16's release)"] = r'''\
+def sgd_step(parameters, lr, weight_decay=0.0):
+    """One in-place SGD step with weight decay: w <- (1 - lr * weight_decay) * w - lr * w.grad.
+
+    The same update as ``torch.optim.SGD(parameters, lr=lr, weight_decay=weight_decay).step()``.
+    The tensors themselves are changed, under ``torch.no_grad()``: they stay leaf tensors
+    without ``grad_fn``, and their ``.grad`` is left unchanged.
+
+    Args:
+        parameters: an iterable of tensors with .grad (a list, or a generator such as
+            ``model.parameters()``); tensors whose .grad is None are skipped.
+        lr: learning rate.
+        weight_decay: lambda >= 0. Default: 0.0
+    """
+    with torch.no_grad():
+        for w in parameters:
+            if w.grad is None:
+                continue
+            step = w.grad + weight_decay * w  # gradient of loss + lambda/2 ||w||^2 (a new tensor)
+            w.sub_(lr * step)
+'''

@@ -37,7 +37,8 @@ def judge_batch_norm_training(got, ref, context):
 def collect_batch_norm_training_more(batch_norm):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(16, 4, generator=g) * 3 + 2
-    weight, bias = torch.randn(4, generator=g), torch.randn(4, generator=g)
+    torch.randn(4, generator=g)  # the visible check's weight: the draws after it stay the same
+    bias = torch.randn(4, generator=g)
     x3 = torch.randn(5, 3, 7, generator=g) - 1
     x64 = torch.randn(6, 5, generator=g, dtype=torch.float64) * 0.1
     w64, b64 = torch.rand(5, generator=g, dtype=torch.float64), torch.randn(5, generator=g, dtype=torch.float64)

@@ -253,3 +253,83 @@ def activation_stds(model, x):
     return list(records)
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: dedup_hooks_list (issue 16's release)"] = r'''\
+def activation_stds(model, x):
+    """The standard deviation of each child's output of an nn.Sequential, via forward hooks.
+
+    One forward pass of ``x`` under ``torch.no_grad()``. Each std is computed inside the hook,
+    before a later in-place layer (e.g. ``nn.ReLU(inplace=True)``) can overwrite the output.
+    Every hook is removed before returning, also when the forward pass raises, and the
+    model's train/eval mode is left unchanged.
+
+    Args:
+        model: an nn.Sequential (any children, e.g. Conv2d, MaxPool2d, Flatten, Linear).
+        x: a batch of inputs for model.
+
+    Returns:
+        A list of len(model) Python floats, in the order the children run.
+    """
+    stds = []
+
+    def hook(module, inputs, output):
+        # computed right away: a later in-place layer may overwrite ``output``
+        stds.append(output.std().item())
+
+    handles = []
+    hooked = set()
+    try:
+        for child in model:
+            # a module used twice in the Sequential gets ONE hook, which then fires twice
+            if id(child) in hooked:
+                continue
+            hooked.add(id(child))
+            handles.append(child.register_forward_hook(hook))
+        with torch.no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return stds
+'''
+RIGHT["blind: indexed_closures_dict (issue 16's release)"] = r'''\
+def activation_stds(model, x):
+    """The standard deviation of each child's output of an nn.Sequential, via forward hooks.
+
+    One forward pass of ``x`` under ``torch.no_grad()``. Each std is computed inside the hook,
+    before a later in-place layer (e.g. ``nn.ReLU(inplace=True)``) can overwrite the output.
+    Every hook is removed before returning, also when the forward pass raises, and the
+    model's train/eval mode is left unchanged.
+
+    Args:
+        model: an nn.Sequential (any children, e.g. Conv2d, MaxPool2d, Flatten, Linear).
+        x: a batch of inputs for model.
+
+    Returns:
+        A list of len(model) Python floats, in the order the children run.
+    """
+    records = []  # (call number, std), appended as the children run
+    calls = {"n": 0}
+    handles = {}  # id(module) -> handle: one hook per distinct module
+
+    def make_hook():
+        def record(module, inputs, output):
+            calls["n"] += 1
+            records.append((calls["n"], float(torch.std(output.detach()))))
+        return record
+
+    try:
+        for index in range(len(model)):
+            child = model[index]
+            if id(child) not in handles:
+                handles[id(child)] = child.register_forward_hook(make_hook())
+        with torch.no_grad():
+            model(x)
+    finally:
+        while handles:
+            _, handle = handles.popitem()
+            handle.remove()
+    return [std for _, std in sorted(records)]
+'''

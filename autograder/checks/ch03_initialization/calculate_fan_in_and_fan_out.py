@@ -160,3 +160,54 @@ def calculate_fan_in_and_fan_out(tensor):
     return (fan_in, fan_out)
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: math_prod (issue 16's release)"] = r'''\
+def calculate_fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out) of a weight tensor (out, in, *kernel_size), as torch.nn.init computes them.
+
+    Dimensions 0 and 1 are used as they are, also for a ConvTranspose weight, which is stored
+    (in, out, *kernel_size).
+
+    Args:
+        tensor: a tensor with at least 2 dimensions; sizes may be 0, e.g. ``(0, 5)`` or ``(4, 0, 3)``.
+
+    Returns:
+        A tuple of two Python ints: in * prod(kernel_size), out * prod(kernel_size).
+
+    Raises:
+        ValueError: if ``tensor`` has fewer than 2 dimensions (1-D or a scalar).
+    """
+    if tensor.dim() < 2:
+        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tuple(tensor.shape)}")
+    out_size, in_size, *kernel_size = tensor.shape
+    receptive_field = math.prod(kernel_size)  # 1 for a Linear weight
+    return int(in_size * receptive_field), int(out_size * receptive_field)
+'''
+RIGHT["blind: loop_over_sizes (issue 16's release)"] = r'''\
+def calculate_fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out) of a weight tensor (out, in, *kernel_size), as torch.nn.init computes them.
+
+    Dimensions 0 and 1 are used as they are, also for a ConvTranspose weight, which is stored
+    (in, out, *kernel_size).
+
+    Args:
+        tensor: a tensor with at least 2 dimensions; sizes may be 0, e.g. ``(0, 5)`` or ``(4, 0, 3)``.
+
+    Returns:
+        A tuple of two Python ints: in * prod(kernel_size), out * prod(kernel_size).
+
+    Raises:
+        ValueError: if ``tensor`` has fewer than 2 dimensions (1-D or a scalar).
+    """
+    sizes = list(tensor.size())
+    if len(sizes) < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+    receptive_field = 1
+    for k in sizes[2:]:
+        receptive_field *= k
+    fan_in = sizes[1] * receptive_field
+    fan_out = sizes[0] * receptive_field
+    return (fan_in, fan_out)
+'''

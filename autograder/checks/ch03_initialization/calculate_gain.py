@@ -197,3 +197,83 @@ def calculate_gain(nonlinearity, param=None):
         raise ValueError("Unsupported nonlinearity " + repr(nonlinearity))
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: dict_lookup (issue 16's release)"] = r'''\
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity, as torch.nn.init.calculate_gain.
+
+    Args:
+        nonlinearity: "linear", "conv1d", ..., "conv_transpose3d", "sigmoid", "tanh", "relu",
+            "leaky_relu" or "selu" (exactly these lowercase names).
+        param: the negative slope of "leaky_relu", an int or a float; ignored by the other
+            nonlinearities. Default: None (0.01)
+
+    Returns:
+        A float.
+
+    Raises:
+        ValueError: if ``nonlinearity`` is not one of these names (e.g. ``"ReLU"``), or if it is
+            ``"leaky_relu"`` and ``param`` is not None, an int or a float (e.g. ``True``, ``"0.2"``
+            or ``[0.1]``).
+    """
+    fixed_gains = {
+        "linear": 1.0,
+        "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0,
+        "conv_transpose1d": 1.0, "conv_transpose2d": 1.0, "conv_transpose3d": 1.0,
+        "sigmoid": 1.0,
+        "tanh": 5.0 / 3.0,
+        "relu": math.sqrt(2.0),
+        "selu": 3.0 / 4.0,
+    }
+    if isinstance(nonlinearity, str) and nonlinearity in fixed_gains:
+        return fixed_gains[nonlinearity]
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity!r}")
+'''
+RIGHT["blind: if_elif_chain (issue 16's release)"] = r'''\
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity, as torch.nn.init.calculate_gain.
+
+    Args:
+        nonlinearity: "linear", "conv1d", ..., "conv_transpose3d", "sigmoid", "tanh", "relu",
+            "leaky_relu" or "selu" (exactly these lowercase names).
+        param: the negative slope of "leaky_relu", an int or a float; ignored by the other
+            nonlinearities. Default: None (0.01)
+
+    Returns:
+        A float.
+
+    Raises:
+        ValueError: if ``nonlinearity`` is not one of these names (e.g. ``"ReLU"``), or if it is
+            ``"leaky_relu"`` and ``param`` is not None, an int or a float (e.g. ``True``, ``"0.2"``
+            or ``[0.1]``).
+    """
+    linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+    if nonlinearity in linear_fns or nonlinearity == "sigmoid":
+        return 1.0
+    elif nonlinearity == "tanh":
+        return 5 / 3
+    elif nonlinearity == "relu":
+        return 2.0 ** 0.5
+    elif nonlinearity == "leaky_relu":
+        if param is None:
+            negative_slope = 0.01
+        elif type(param) is bool or not isinstance(param, (int, float)):
+            raise ValueError(f"negative_slope {param} not a valid number")
+        else:
+            negative_slope = float(param)
+        return (2.0 / (1.0 + negative_slope * negative_slope)) ** 0.5
+    elif nonlinearity == "selu":
+        return 0.75
+    else:
+        raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+'''

@@ -136,3 +136,36 @@ def count_trainable_parameters(model):
     return total
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: generator_sum (issue 16's release)"] = r'''\
+def count_trainable_parameters(model):
+    """The number of trainable scalars of model (parameters with requires_grad), as a Python int.
+
+    A parameter shared by several layers counts once; buffers (e.g. BatchNorm's running
+    statistics) do not count.
+    """
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+'''
+RIGHT["blind: loop_seen_ids (issue 16's release)"] = r'''\
+def count_trainable_parameters(model):
+    """The number of trainable scalars of model (parameters with requires_grad), as a Python int.
+
+    A parameter shared by several layers counts once; buffers (e.g. BatchNorm's running
+    statistics) do not count.
+    """
+    seen = set()
+    total = 0
+    for module in model.modules():
+        for parameter in module.parameters(recurse=False):
+            if id(parameter) in seen:
+                continue
+            seen.add(id(parameter))  # a shared parameter counts once
+            if parameter.requires_grad:
+                n = 1
+                for size in parameter.shape:
+                    n *= size
+                total += n
+    return int(total)
+'''

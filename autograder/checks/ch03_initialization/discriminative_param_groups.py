@@ -231,3 +231,80 @@ def discriminative_param_groups(layer_groups, lr, decay=2.6):
     return result
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: power_formula (issue 16's release)"] = r'''\
+def discriminative_param_groups(layer_groups, lr, decay=2.6):
+    """Optimizer parameter groups, the last at lr and each earlier one decay times slower (Howard & Ruder, 2018).
+
+    Args:
+        layer_groups: earliest first; each an nn.Module, a single parameter tensor or an iterable of
+            parameters (a list, or a generator such as ``module.parameters()``).
+        lr: the learning rate of the last group, >= 0.
+        decay: the factor between consecutive groups' rates, > 0. Default: 2.6
+
+    Returns:
+        A list of dicts {"params": [...], "lr": ...}, one per layer group, in order; "params" lists
+        the group's parameters in order (a module's as ``module.parameters()``), frozen ones included.
+
+    Raises:
+        ValueError: if ``decay <= 0``, ``lr < 0`` or ``layer_groups`` is empty.
+    """
+    if decay <= 0:
+        raise ValueError(f"decay should be > 0, got {decay}")
+    if lr < 0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    layer_groups = list(layer_groups)
+    if len(layer_groups) == 0:
+        raise ValueError("layer_groups is empty: give at least one layer group")
+
+    def params_of(group):
+        if isinstance(group, nn.Module):
+            return list(group.parameters())
+        if isinstance(group, torch.Tensor):  # a single parameter (tensors are iterable: check first)
+            return [group]
+        return list(group)
+
+    n = len(layer_groups)
+    return [{"params": params_of(group), "lr": lr / decay ** (n - 1 - l)} for l, group in enumerate(layer_groups)]
+'''
+RIGHT["blind: reverse_loop_divide (issue 16's release)"] = r'''\
+def discriminative_param_groups(layer_groups, lr, decay=2.6):
+    """Optimizer parameter groups, the last at lr and each earlier one decay times slower (Howard & Ruder, 2018).
+
+    Args:
+        layer_groups: earliest first; each an nn.Module, a single parameter tensor or an iterable of
+            parameters (a list, or a generator such as ``module.parameters()``).
+        lr: the learning rate of the last group, >= 0.
+        decay: the factor between consecutive groups' rates, > 0. Default: 2.6
+
+    Returns:
+        A list of dicts {"params": [...], "lr": ...}, one per layer group, in order; "params" lists
+        the group's parameters in order (a module's as ``module.parameters()``), frozen ones included.
+
+    Raises:
+        ValueError: if ``decay <= 0``, ``lr < 0`` or ``layer_groups`` is empty.
+    """
+    if not decay > 0:
+        raise ValueError(f"decay must be positive, got {decay}")
+    if not lr >= 0:
+        raise ValueError(f"lr must be non-negative, got {lr}")
+    groups = [group for group in layer_groups]
+    if not groups:
+        raise ValueError("layer_groups must contain at least one group")
+
+    param_groups = []
+    rate = lr
+    for group in reversed(groups):  # from the last group (lr) backwards, dividing by decay each time
+        if isinstance(group, torch.Tensor):
+            params = [group]
+        elif isinstance(group, nn.Module):
+            params = [p for p in group.parameters()]
+        else:
+            params = [p for p in group]
+        param_groups.append({"params": params, "lr": rate})
+        rate = rate / decay
+    param_groups.reverse()  # earliest first again
+    return param_groups
+'''

@@ -181,3 +181,54 @@ def unfreeze(module):
     return _set_trainable(module, True)
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: parameters_loop (issue 16's release)"] = r'''\
+def freeze(module):
+    """Stop training every parameter of module (requires_grad = False), in place; returns module.
+
+    Nested submodules are included; the parameter tensors themselves are changed (no copies)
+    and buffers are left alone. A module without parameters is returned as it is.
+    """
+    for parameter in module.parameters():  # recurses into submodules
+        parameter.requires_grad_(False)
+    return module
+
+
+def unfreeze(module):
+    """Train every parameter of module again (requires_grad = True), in place; returns module.
+
+    Nested submodules are included; the parameter tensors themselves are changed (no copies)
+    and buffers are left alone. A module without parameters is returned as it is.
+    """
+    for parameter in module.parameters():
+        parameter.requires_grad_(True)
+    return module
+'''
+RIGHT["blind: shared_helper_named (issue 16's release)"] = r'''\
+def freeze(module):
+    """Stop training every parameter of module (requires_grad = False), in place; returns module.
+
+    Nested submodules are included; the parameter tensors themselves are changed (no copies)
+    and buffers are left alone. A module without parameters is returned as it is.
+    """
+    return _set_trainable(module, False)
+
+
+def unfreeze(module):
+    """Train every parameter of module again (requires_grad = True), in place; returns module.
+
+    Nested submodules are included; the parameter tensors themselves are changed (no copies)
+    and buffers are left alone. A module without parameters is returned as it is.
+    """
+    return _set_trainable(module, True)
+
+
+def _set_trainable(module, flag):
+    """Set requires_grad = flag on every parameter of every submodule of module (itself included)."""
+    for submodule in module.modules():
+        for _, parameter in submodule.named_parameters(recurse=False):
+            parameter.requires_grad = flag
+    return module
+'''

@@ -200,3 +200,70 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     return tensor
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: normal_inplace (issue 16's release)"] = r'''\
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """Fill tensor in place from N(0, std^2), std = gain / sqrt(fan_mode) (He et al., 2015).
+
+    Args:
+        tensor: the weight to fill, at least 2-D (a Linear weight or a convolution kernel); a plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        a: negative slope of the leaky ReLU after this layer; used only by "leaky_relu". Default: 0
+        mode: "fan_in" (forward pass) or "fan_out" (backward pass). Default: "fan_in"
+        nonlinearity: passed to calculate_gain, with ``a`` as its param. Default: "leaky_relu"
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``mode`` is neither ``"fan_in"`` nor ``"fan_out"``, if ``tensor`` has
+            fewer than 2 dimensions, or if ``nonlinearity`` is unknown (as in ``calculate_gain``).
+    """
+    if mode != "fan_in" and mode != "fan_out":
+        raise ValueError(f"mode {mode!r} not supported, please use one of 'fan_in', 'fan_out'")
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)  # ValueError below 2 dimensions
+    gain = calculate_gain(nonlinearity, a)  # ValueError for an unknown nonlinearity
+    if tensor.numel() == 0:
+        return tensor
+    fan = fan_in if mode == "fan_in" else fan_out
+    std = gain / math.sqrt(fan)
+    with torch.no_grad():
+        tensor.normal_(0.0, std, generator=generator)
+    return tensor
+'''
+RIGHT["blind: mode_dict_randn_copy (issue 16's release)"] = r'''\
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """Fill tensor in place from N(0, std^2), std = gain / sqrt(fan_mode) (He et al., 2015).
+
+    Args:
+        tensor: the weight to fill, at least 2-D (a Linear weight or a convolution kernel); a plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        a: negative slope of the leaky ReLU after this layer; used only by "leaky_relu". Default: 0
+        mode: "fan_in" (forward pass) or "fan_out" (backward pass). Default: "fan_in"
+        nonlinearity: passed to calculate_gain, with ``a`` as its param. Default: "leaky_relu"
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``mode`` is neither ``"fan_in"`` nor ``"fan_out"``, if ``tensor`` has
+            fewer than 2 dimensions, or if ``nonlinearity`` is unknown (as in ``calculate_gain``).
+    """
+    fan_of_mode = {"fan_in": lambda fans: fans[0], "fan_out": lambda fans: fans[1]}
+    pick = fan_of_mode.get(mode) if isinstance(mode, str) else None
+    if pick is None:
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan = pick(calculate_fan_in_and_fan_out(tensor))
+    gain = calculate_gain(nonlinearity, param=a)
+    if fan == 0 or tensor.numel() == 0:
+        return tensor
+    variance = gain ** 2 / fan
+    z = torch.randn(tuple(tensor.shape), generator=generator, dtype=tensor.dtype, device=tensor.device)
+    with torch.no_grad():
+        tensor.copy_(z * math.sqrt(variance))
+    return tensor
+'''

@@ -209,3 +209,71 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     return out
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: uniform_inplace (issue 16's release)"] = r'''\
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """Fill tensor in place from U(-b, b), b = sqrt(3) * gain / sqrt(fan_mode) (He et al., 2015).
+
+    Args:
+        tensor: the weight to fill, at least 2-D (a Linear weight or a convolution kernel); a plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        a: negative slope of the leaky ReLU after this layer; used only by "leaky_relu". Default: 0
+        mode: "fan_in" (forward pass) or "fan_out" (backward pass). Default: "fan_in"
+        nonlinearity: passed to calculate_gain, with ``a`` as its param. Default: "leaky_relu"
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``mode`` is neither ``"fan_in"`` nor ``"fan_out"``, if ``tensor`` has
+            fewer than 2 dimensions, or if ``nonlinearity`` is unknown (as in ``calculate_gain``).
+    """
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode {mode!r} not supported, please use one of 'fan_in', 'fan_out'")
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)  # ValueError below 2 dimensions
+    gain = calculate_gain(nonlinearity, a)  # ValueError for an unknown nonlinearity
+    if tensor.numel() == 0:
+        return tensor
+    fan = fan_in if mode == "fan_in" else fan_out
+    std = gain / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std
+    with torch.no_grad():
+        tensor.uniform_(-bound, bound, generator=generator)
+    return tensor
+'''
+RIGHT["blind: mode_dict_rand_copy (issue 16's release)"] = r'''\
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """Fill tensor in place from U(-b, b), b = sqrt(3) * gain / sqrt(fan_mode) (He et al., 2015).
+
+    Args:
+        tensor: the weight to fill, at least 2-D (a Linear weight or a convolution kernel); a plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        a: negative slope of the leaky ReLU after this layer; used only by "leaky_relu". Default: 0
+        mode: "fan_in" (forward pass) or "fan_out" (backward pass). Default: "fan_in"
+        nonlinearity: passed to calculate_gain, with ``a`` as its param. Default: "leaky_relu"
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``mode`` is neither ``"fan_in"`` nor ``"fan_out"``, if ``tensor`` has
+            fewer than 2 dimensions, or if ``nonlinearity`` is unknown (as in ``calculate_gain``).
+    """
+    mode_index = {"fan_in": 0, "fan_out": 1}
+    if not isinstance(mode, str) or mode not in mode_index:
+        raise ValueError(f"Mode {mode} not supported, please use one of {list(mode_index)}")
+    fans = calculate_fan_in_and_fan_out(tensor)
+    fan = fans[mode_index[mode]]
+    gain = calculate_gain(nonlinearity, param=a)
+    if fan == 0 or tensor.numel() == 0:
+        return tensor
+    bound = gain * math.sqrt(3.0 / fan)
+    u = torch.rand(tuple(tensor.shape), generator=generator, dtype=tensor.dtype, device=tensor.device)
+    with torch.no_grad():
+        tensor.copy_((2.0 * u - 1.0) * bound)  # U[0, 1) -> U[-b, b)
+    return tensor
+'''

@@ -244,3 +244,83 @@ def orthogonal_(tensor, gain=1.0, generator=None):
     return tensor
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: qr_sign_broadcast (issue 16's release)"] = r'''\
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """Fill tensor in place with gain times a uniformly random (semi-)orthogonal matrix (Saxe et al., 2014).
+
+    Args:
+        tensor: the weight to fill, at least 2-D; viewed as (size(0), numel // size(0)), with
+            orthonormal rows if size(0) <= numel // size(0), else orthonormal columns. A plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        gain: scaling factor. Default: 1.0
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``tensor`` has fewer than 2 dimensions.
+    """
+    if tensor.ndimension() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:  # nothing to fill
+        return tensor
+    rows = tensor.size(0)
+    cols = tensor.numel() // rows
+    # a tall Gaussian matrix: QR of it gives orthonormal columns
+    a = torch.randn(max(rows, cols), min(rows, cols), generator=generator, dtype=tensor.dtype, device=tensor.device)
+    if a.dtype not in (torch.float32, torch.float64):  # e.g. float16: torch.linalg.qr needs float32/64
+        a = a.to(torch.float32)
+    q, r = torch.linalg.qr(a)
+    # sign correction (Mezzadri, 2007): make R's diagonal positive -> Haar-distributed Q
+    signs = torch.where(torch.diagonal(r) < 0, -1.0, 1.0).to(q.dtype)
+    q = q * signs  # multiplies column j by sign(R_jj)
+    if rows < cols:
+        q = q.T  # orthonormal rows
+    with torch.no_grad():
+        tensor.copy_(q.reshape(tensor.shape)).mul_(gain)
+    return tensor
+'''
+RIGHT["blind: qr_loop_columns (issue 16's release)"] = r'''\
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """Fill tensor in place with gain times a uniformly random (semi-)orthogonal matrix (Saxe et al., 2014).
+
+    Args:
+        tensor: the weight to fill, at least 2-D; viewed as (size(0), numel // size(0)), with
+            orthonormal rows if size(0) <= numel // size(0), else orthonormal columns. A plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        gain: scaling factor. Default: 1.0
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``tensor`` has fewer than 2 dimensions.
+    """
+    shape = list(tensor.shape)
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tuple(shape)}")
+    rows = shape[0]
+    if rows == 0 or tensor.numel() == 0:
+        return tensor
+    cols = tensor.numel() // rows
+    wide = rows < cols
+    flat = torch.randn(rows, cols, generator=generator, dtype=tensor.dtype, device=tensor.device)
+    if wide:
+        flat = flat.t()  # factor the tall (cols, rows) matrix instead
+    compute_dtype = flat.dtype if flat.dtype in (torch.float32, torch.float64) else torch.float32
+    q, r = torch.linalg.qr(flat.to(compute_dtype), mode="reduced")
+    q = q.clone()
+    for j in range(q.shape[1]):  # Q <- Q diag(sign(R_jj)), one column at a time
+        if r[j, j] < 0:
+            q[:, j] = -q[:, j]
+    if wide:
+        q = q.t()
+    with torch.no_grad():
+        tensor.copy_((gain * q).reshape(shape))
+    return tensor
+'''

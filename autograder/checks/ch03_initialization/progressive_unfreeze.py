@@ -209,3 +209,94 @@ def progressive_unfreeze(layer_groups, stage):
     return trainable
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: slice_last (issue 16's release)"] = r'''\
+def progressive_unfreeze(layer_groups, stage):
+    """Freeze every layer group, then unfreeze the last `stage` of them (Howard & Ruder, 2018).
+
+    A later call with a smaller stage freezes groups again; parameters outside the layer
+    groups are left alone.
+
+    Args:
+        layer_groups: earliest first; each an nn.Module, a single parameter tensor or an iterable of
+            parameters (a list, or a generator such as ``module.parameters()``).
+        stage: how many groups, counted from the last, are trainable: an int in [0, len(layer_groups)].
+
+    Returns:
+        The list of the groups that are now trainable.
+
+    Raises:
+        ValueError: if ``stage`` is not an int in [0, len(layer_groups)] (e.g. ``-1``, ``1.5``).
+    """
+    layer_groups = list(layer_groups)
+    n = len(layer_groups)
+    if isinstance(stage, bool) or not isinstance(stage, int) or not 0 <= stage <= n:
+        raise ValueError(f"stage should be an int in [0, {n}], got {stage!r}")
+
+    def params_of(group):
+        if isinstance(group, nn.Module):
+            return list(group.parameters())
+        if isinstance(group, torch.Tensor):
+            return [group]
+        return list(group)  # a list or a one-shot generator: read it once
+
+    group_params = [params_of(group) for group in layer_groups]
+    for params in group_params:  # freeze everything first ...
+        for p in params:
+            p.requires_grad_(False)
+    first_trainable = n - stage
+    for params in group_params[first_trainable:]:  # ... then unfreeze the last `stage` groups
+        for p in params:
+            p.requires_grad_(True)
+    return layer_groups[first_trainable:]
+'''
+RIGHT["blind: integral_index_loop (issue 16's release)"] = r'''\
+def progressive_unfreeze(layer_groups, stage):
+    """Freeze every layer group, then unfreeze the last `stage` of them (Howard & Ruder, 2018).
+
+    A later call with a smaller stage freezes groups again; parameters outside the layer
+    groups are left alone.
+
+    Args:
+        layer_groups: earliest first; each an nn.Module, a single parameter tensor or an iterable of
+            parameters (a list, or a generator such as ``module.parameters()``).
+        stage: how many groups, counted from the last, are trainable: an int in [0, len(layer_groups)].
+
+    Returns:
+        The list of the groups that are now trainable.
+
+    Raises:
+        ValueError: if ``stage`` is not an int in [0, len(layer_groups)] (e.g. ``-1``, ``1.5``).
+    """
+    import numbers
+
+    groups = tuple(layer_groups)
+    if isinstance(stage, bool) or not isinstance(stage, numbers.Integral):
+        raise ValueError(f"stage must be an integer, got {stage!r}")
+    stage = int(stage)
+    if stage < 0 or stage > len(groups):
+        raise ValueError(f"stage must lie in [0, {len(groups)}], got {stage}")
+
+    param_lists = []
+    for group in groups:
+        if isinstance(group, torch.Tensor):
+            param_lists.append([group])
+        elif isinstance(group, nn.Module):
+            param_lists.append(list(group.parameters()))
+        else:
+            param_lists.append(list(group))
+
+    # freeze all, then unfreeze: a parameter shared with a trainable group ends up trainable
+    for params in param_lists:
+        for p in params:
+            p.requires_grad = False
+    trainable = []
+    for index in range(len(groups)):
+        if index >= len(groups) - stage:
+            for p in param_lists[index]:
+                p.requires_grad = True
+            trainable.append(groups[index])
+    return trainable
+'''

@@ -153,3 +153,59 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
     return tensor
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: normal_inplace (issue 16's release)"] = r'''\
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """Fill tensor in place from N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio, 2010).
+
+    Args:
+        tensor: the weight to fill, at least 2-D (a Linear weight or a convolution kernel); a plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        gain: scaling factor. Default: 1.0
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``tensor`` has fewer than 2 dimensions.
+    """
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)  # ValueError below 2 dimensions
+    if tensor.numel() == 0:
+        return tensor
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    with torch.no_grad():
+        tensor.normal_(0.0, std, generator=generator)
+    return tensor
+'''
+RIGHT["blind: randn_scaled_copy (issue 16's release)"] = r'''\
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """Fill tensor in place from N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)) (Glorot & Bengio, 2010).
+
+    Args:
+        tensor: the weight to fill, at least 2-D (a Linear weight or a convolution kernel); a plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        gain: scaling factor. Default: 1.0
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``tensor`` has fewer than 2 dimensions.
+    """
+    if tensor.ndim < 2:
+        raise ValueError("xavier_normal_ needs a tensor with at least 2 dimensions "
+                         f"(got {tensor.ndim})")
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    n_avg = (fan_in + fan_out) / 2.0  # Glorot's compromise: the average of the two fans
+    if n_avg == 0 or tensor.numel() == 0:
+        return tensor
+    std = gain / math.sqrt(n_avg)
+    z = torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype, device=tensor.device)
+    with torch.no_grad():
+        tensor.copy_(z.mul_(std))
+    return tensor
+'''

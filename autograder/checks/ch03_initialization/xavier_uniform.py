@@ -160,3 +160,60 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
         return tensor.uniform_(-bound, bound, generator=generator)
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: uniform_inplace (issue 16's release)"] = r'''\
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Fill tensor in place from U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010).
+
+    Args:
+        tensor: the weight to fill, at least 2-D (a Linear weight or a convolution kernel); a plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        gain: scaling factor. Default: 1.0
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``tensor`` has fewer than 2 dimensions.
+    """
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)  # ValueError below 2 dimensions
+    if tensor.numel() == 0:  # nothing to fill (and the fans may both be 0)
+        return tensor
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    with torch.no_grad():
+        tensor.uniform_(-bound, bound, generator=generator)
+    return tensor
+'''
+RIGHT["blind: rand_affine_copy (issue 16's release)"] = r'''\
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Fill tensor in place from U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010).
+
+    Args:
+        tensor: the weight to fill, at least 2-D (a Linear weight or a convolution kernel); a plain
+            tensor or an ``nn.Parameter`` (it keeps ``requires_grad``), of any floating dtype (kept).
+        gain: scaling factor. Default: 1.0
+        generator: a torch.Generator to draw from (the same seed gives the same values). Default: None
+
+    Returns:
+        tensor itself.
+
+    Raises:
+        ValueError: if ``tensor`` has fewer than 2 dimensions.
+    """
+    shape = tuple(tensor.shape)
+    if len(shape) < 2:
+        raise ValueError(f"xavier_uniform_ needs a tensor with at least 2 dimensions, got shape {shape}")
+    receptive_field = math.prod(shape[2:])
+    fan_in, fan_out = shape[1] * receptive_field, shape[0] * receptive_field
+    if fan_in + fan_out == 0 or tensor.numel() == 0:
+        return tensor
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    a = math.sqrt(3.0) * std  # U(-a, a) has variance a^2 / 3 = std^2
+    u = torch.rand(shape, generator=generator, dtype=tensor.dtype, device=tensor.device)  # U[0, 1)
+    with torch.no_grad():
+        tensor.copy_(u * (2 * a) - a)
+    return tensor
+'''
