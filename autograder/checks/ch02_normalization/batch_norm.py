@@ -378,3 +378,118 @@ RIGHT = {
     return y
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: dict_dims_torch_var (issue 16's release)"] = r'''\
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Batch normalization over the channel dimension 1 (Ioffe & Szegedy, 2015).
+
+    Args:
+        x: input of shape (N, C), (N, C, L) or (N, C, H, W).
+        running_mean, running_var: per-channel running statistics (C,), updated in place in
+            training (``running_var`` with the unbiased batch variance), outside the autograd
+            graph; may both be None in training (then nothing is tracked).
+        weight, bias: per-channel gamma and beta (C,), or None. Default: None
+        training: normalize with the batch mean and biased variance of each channel (True), or
+            with the running statistics, leaving them unchanged (False). Default: False
+        momentum: weight of the new batch in the running statistics. Default: 0.1
+        eps: added to the variance inside the square root. Default: 1e-5
+
+    Returns:
+        A differentiable tensor of ``x``'s shape and dtype.
+
+    Raises:
+        ValueError: if ``x`` is not 2-D, 3-D or 4-D, or if training with only one value per
+            channel (e.g. ``x`` of shape (1, C) or (1, C, 1, 1)), or if ``training`` is False
+            and the running statistics are None.
+    """
+    # the axes reduced and the broadcast shape of a per-channel tensor, by number of dimensions
+    reduce_dims = {2: (0,), 3: (0, 2), 4: (0, 2, 3)}
+    if x.dim() not in reduce_dims:
+        raise ValueError(f"expected 2-D, 3-D or 4-D input, got {x.dim()}-D input of shape {tuple(x.shape)}")
+    dims = reduce_dims[x.dim()]
+    C = x.shape[1]
+    per_channel = [1, C] + [1] * (x.dim() - 2)
+
+    if training:
+        n = x.numel() // C
+        if n == 1:
+            raise ValueError(f"expected more than 1 value per channel when training, got input of shape {tuple(x.shape)}")
+        mean = x.mean(dim=dims)
+        var = torch.var(x, dim=dims, correction=0)
+        with torch.no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(momentum * mean.detach())
+            if running_var is not None:
+                unbiased = torch.var(x.detach(), dim=dims, correction=1)
+                running_var.mul_(1 - momentum).add_(momentum * unbiased)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("running_mean and running_var are required in evaluation mode (training=False)")
+        mean, var = running_mean, running_var
+
+    out = (x - mean.view(per_channel)) / torch.sqrt(var.view(per_channel) + eps)
+    if weight is not None:
+        out = out * weight.view(per_channel)
+    if bias is not None:
+        out = out + bias.view(per_channel)
+    return out
+'''
+RIGHT["blind: channels_as_rows_lerp_pytorch_checks (issue 16's release)"] = r'''\
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Batch normalization over the channel dimension 1 (Ioffe & Szegedy, 2015).
+
+    Args:
+        x: input of shape (N, C), (N, C, L) or (N, C, H, W).
+        running_mean, running_var: per-channel running statistics (C,), updated in place in
+            training (``running_var`` with the unbiased batch variance), outside the autograd
+            graph; may both be None in training (then nothing is tracked).
+        weight, bias: per-channel gamma and beta (C,), or None. Default: None
+        training: normalize with the batch mean and biased variance of each channel (True), or
+            with the running statistics, leaving them unchanged (False). Default: False
+        momentum: weight of the new batch in the running statistics. Default: 0.1
+        eps: added to the variance inside the square root. Default: 1e-5
+
+    Returns:
+        A differentiable tensor of ``x``'s shape and dtype.
+
+    Raises:
+        ValueError: if ``x`` is not 2-D, 3-D or 4-D, or if training with only one value per
+            channel (e.g. ``x`` of shape (1, C) or (1, C, 1, 1)), or if ``training`` is False
+            and the running statistics are None.
+    """
+    if x.dim() < 2 or x.dim() > 4:
+        raise ValueError(f"expected 2D, 3D or 4D input (got {x.dim()}D input)")
+    size = list(x.shape)
+    values_per_channel = size[0]
+    for s in size[2:]:
+        values_per_channel *= s
+    if training and values_per_channel == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("running_mean and running_var must be defined in evaluation mode")
+
+    # channels as rows: move the channel axis first and flatten everything else
+    C = size[1]
+    rows = x.transpose(0, 1).reshape(C, -1)                        # (C, n)
+    if training:
+        n = rows.shape[1]
+        mu = rows.sum(dim=1) / n
+        var = ((rows - mu[:, None]) ** 2).sum(dim=1) / n            # biased, for normalizing
+        with torch.no_grad():
+            # PyTorch's momentum: running <- running + m * (batch - running) = (1 - m) running + m batch
+            if running_mean is not None:
+                running_mean.lerp_(mu.detach().to(running_mean.dtype), momentum)
+            if running_var is not None:
+                running_var.lerp_((var.detach() * (n / (n - 1))).to(running_var.dtype), momentum)
+    else:
+        mu, var = running_mean, running_var
+    y = (rows - mu[:, None]) / torch.sqrt(var[:, None] + eps)
+    if weight is not None:
+        y = y * weight[:, None]
+    if bias is not None:
+        y = y + bias[:, None]
+    moved = [size[1], size[0]] + size[2:]
+    return y.reshape(moved).transpose(0, 1)
+'''

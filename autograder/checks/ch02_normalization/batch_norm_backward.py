@@ -298,3 +298,83 @@ RIGHT = {
     return dx, dweight, dbias
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: vectorized_sums (issue 16's release)"] = r'''\
+def batch_norm_backward(dout, x, weight, eps=1e-5):
+    """Gradients (dx, dweight, dbias) of training-mode batch norm on (N, D) input, derived by hand.
+
+    Computed from the formulas without autograd: it must work under ``torch.inference_mode()``.
+
+    Args:
+        dout: the upstream gradient dL/dy, shape (N, D).
+        x: the forward pass's input, shape (N, D).
+        weight: gamma, shape (D,), or None for gamma = 1.
+        eps: the forward pass's eps. Default: 1e-5
+
+    Returns:
+        (dx of shape (N, D), dweight of shape (D,), dbias of shape (D,)).
+
+    Raises:
+        ValueError: if ``x`` is not 2-D with N > 1 rows, or if ``dout`` and ``x`` differ in shape.
+    """
+    if x.dim() != 2:
+        raise ValueError(f"expected 2-D input (N, D), got shape {tuple(x.shape)}")
+    if x.shape[0] < 2:
+        raise ValueError(f"expected more than 1 row (N > 1), got shape {tuple(x.shape)}")
+    if dout.shape != x.shape:
+        raise ValueError(f"dout of shape {tuple(dout.shape)} does not match x of shape {tuple(x.shape)}")
+    N = x.shape[0]
+    mu = x.mean(dim=0)
+    s = torch.sqrt(torch.var(x, dim=0, correction=0) + eps)
+    x_hat = (x - mu) / s
+    gamma = torch.ones_like(s) if weight is None else weight
+
+    dbias = dout.sum(dim=0)
+    dweight = (dout * x_hat).sum(dim=0)
+    # sum_j g_j (delta_ij - 1/N - x_hat_i x_hat_j / N) / s, times gamma
+    dx = gamma / (N * s) * (N * dout - dbias - x_hat * dweight)
+    return dx, dweight, dbias
+'''
+RIGHT["blind: per_column_jacobian_loop (issue 16's release)"] = r'''\
+def batch_norm_backward(dout, x, weight, eps=1e-5):
+    """Gradients (dx, dweight, dbias) of training-mode batch norm on (N, D) input, derived by hand.
+
+    Computed from the formulas without autograd: it must work under ``torch.inference_mode()``.
+
+    Args:
+        dout: the upstream gradient dL/dy, shape (N, D).
+        x: the forward pass's input, shape (N, D).
+        weight: gamma, shape (D,), or None for gamma = 1.
+        eps: the forward pass's eps. Default: 1e-5
+
+    Returns:
+        (dx of shape (N, D), dweight of shape (D,), dbias of shape (D,)).
+
+    Raises:
+        ValueError: if ``x`` is not 2-D with N > 1 rows, or if ``dout`` and ``x`` differ in shape.
+    """
+    if x.ndim != 2 or x.size(0) <= 1:
+        raise ValueError(f"Expected 2-D input with more than 1 row, got input size {list(x.shape)}")
+    if tuple(dout.shape) != tuple(x.shape):
+        raise ValueError(f"dout has shape {list(dout.shape)} but x has shape {list(x.shape)}")
+    N, D = x.shape
+    dx = torch.empty_like(x)
+    dweight = torch.empty(D, dtype=x.dtype, device=x.device)
+    dbias = torch.empty(D, dtype=x.dtype, device=x.device)
+    eye = torch.eye(N, dtype=x.dtype, device=x.device)
+    # the D features do not interact: one column at a time, with its N x N Jacobian (step 3)
+    for d in range(D):
+        col, g = x[:, d], dout[:, d]
+        mu = col.sum() / N
+        s = torch.sqrt(((col - mu) ** 2).sum() / N + eps)
+        x_hat = (col - mu) / s
+        gamma = 1.0 if weight is None else weight[d]
+        # jacobian[j, i] = d x_hat_j / d x_i = (delta_ij - 1/N - x_hat_i x_hat_j / N) / s
+        jacobian = (eye - 1.0 / N - torch.outer(x_hat, x_hat) / N) / s
+        dx[:, d] = gamma * (g @ jacobian)         # sum over j of gamma g_j d x_hat_j / d x_i
+        dweight[d] = (g * x_hat).sum()
+        dbias[d] = g.sum()
+    return dx, dweight, dbias
+'''

@@ -295,3 +295,76 @@ RIGHT = {
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: register_buffer_direct (issue 16's release)"] = r'''\
+class BatchNorm(nn.Module):
+    """Batch normalization layer with running statistics, for (N, C), (N, C, L) and (N, C, H, W) input.
+
+    Built on ``batch_norm``: in train mode ``forward`` normalizes with the batch statistics and
+    updates the running statistics; in eval mode it normalizes with the running statistics.
+
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance inside the square root. Default: 1e-5
+        momentum: weight of the new batch in the running statistics. Default: 0.1
+
+    Attributes:
+        weight, bias: learnable parameters (C,), initialized to ones and zeros.
+        running_mean, running_var: buffers (C,), initialized to zeros and ones.
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+
+    def forward(self, x):
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          training=self.training, momentum=self.momentum, eps=self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+'''
+RIGHT["blind: dict_loop_register_full (issue 16's release)"] = r'''\
+class BatchNorm(nn.Module):
+    """Batch normalization layer with running statistics, for (N, C), (N, C, L) and (N, C, H, W) input.
+
+    Built on ``batch_norm``: in train mode ``forward`` normalizes with the batch statistics and
+    updates the running statistics; in eval mode it normalizes with the running statistics.
+
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance inside the square root. Default: 1e-5
+        momentum: weight of the new batch in the running statistics. Default: 0.1
+
+    Attributes:
+        weight, bias: learnable parameters (C,), initialized to ones and zeros.
+        running_mean, running_var: buffers (C,), initialized to zeros and ones.
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        shape = (num_features,)
+        # learnable gamma and beta
+        for name, fill in {"weight": 1.0, "bias": 0.0}.items():
+            self.register_parameter(name, nn.Parameter(torch.full(shape, fill)))
+        # state that is saved and moved with the module, but not learned
+        for name, fill in {"running_mean": 0.0, "running_var": 1.0}.items():
+            self.register_buffer(name, torch.full(shape, fill))
+
+    def forward(self, x):
+        if self.training:
+            return batch_norm(x, self.running_mean, self.running_var, weight=self.weight, bias=self.bias,
+                              training=True, momentum=self.momentum, eps=self.eps)
+        return batch_norm(x, self.running_mean, self.running_var, weight=self.weight, bias=self.bias,
+                          training=False, eps=self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+'''

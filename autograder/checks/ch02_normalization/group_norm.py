@@ -238,3 +238,83 @@ RIGHT = {
     return y
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: reshape_groups_torch_var (issue 16's release)"] = r'''\
+def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalization: C channels in num_groups groups of C // num_groups (Wu & He, 2018).
+
+    Args:
+        x: input of shape (N, C, *), where * may be empty: (N, C) input is accepted.
+        num_groups: the number of groups G, a positive int that divides C; group g holds the
+            C // G consecutive channels g * C // G, ..., (g + 1) * C // G - 1.
+        weight, bias: per-channel gamma and beta (C,), or None. Default: None
+        eps: added to the variance inside the square root. Default: 1e-5
+
+    Returns:
+        A differentiable tensor of ``x``'s shape and dtype, normalized with the mean and biased
+        variance of each (sample, group) over the group's channels and all positions.
+
+    Raises:
+        ValueError: if ``x`` has fewer than 2 dimensions, or if ``num_groups`` is not positive
+            or does not divide C.
+    """
+    if x.dim() < 2:
+        raise ValueError(f"expected input of shape (N, C, *), got shape {tuple(x.shape)}")
+    N, C = x.shape[:2]
+    if num_groups <= 0 or C % num_groups != 0:
+        raise ValueError(f"num_groups={num_groups} must be a positive divisor of the number of channels C={C}")
+    grouped = x.reshape(N, num_groups, -1)      # each row: one group's C/G channels and all their positions
+    mean = grouped.mean(dim=-1, keepdim=True)
+    var = torch.var(grouped, dim=-1, correction=0, keepdim=True)
+    out = ((grouped - mean) / torch.sqrt(var + eps)).reshape(x.shape)
+    channel_shape = [1, C] + [1] * (x.dim() - 2)
+    if weight is not None:
+        out = out * weight.reshape(channel_shape)
+    if bias is not None:
+        out = out + bias.reshape(channel_shape)
+    return out
+'''
+RIGHT["blind: split_chunks_loop (issue 16's release)"] = r'''\
+def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalization: C channels in num_groups groups of C // num_groups (Wu & He, 2018).
+
+    Args:
+        x: input of shape (N, C, *), where * may be empty: (N, C) input is accepted.
+        num_groups: the number of groups G, a positive int that divides C; group g holds the
+            C // G consecutive channels g * C // G, ..., (g + 1) * C // G - 1.
+        weight, bias: per-channel gamma and beta (C,), or None. Default: None
+        eps: added to the variance inside the square root. Default: 1e-5
+
+    Returns:
+        A differentiable tensor of ``x``'s shape and dtype, normalized with the mean and biased
+        variance of each (sample, group) over the group's channels and all positions.
+
+    Raises:
+        ValueError: if ``x`` has fewer than 2 dimensions, or if ``num_groups`` is not positive
+            or does not divide C.
+    """
+    if x.ndim < 2:
+        raise ValueError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
+    C = x.size(1)
+    if not num_groups > 0:
+        raise ValueError(f"num_groups must be positive, got {num_groups}")
+    if C % num_groups:
+        raise ValueError(f"Expected number of channels in input to be divisible by num_groups, "
+                         f"but got input of shape {list(x.shape)} and num_groups={num_groups}")
+    per_group = C // num_groups
+    dims = list(range(1, x.ndim))           # within a chunk: its channels and all positions
+    pieces = []
+    for chunk in torch.split(x, per_group, dim=1):    # the G groups of consecutive channels
+        mu = chunk.mean(dim=dims, keepdim=True)
+        var = (chunk - mu).pow(2).mean(dim=dims, keepdim=True)
+        pieces.append((chunk - mu) / torch.sqrt(var + eps))
+    out = torch.cat(pieces, dim=1)
+    broadcast = (1, C) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * weight.view(broadcast)
+    if bias is not None:
+        out = out + bias.view(broadcast)
+    return out
+'''

@@ -215,3 +215,74 @@ RIGHT = {
     return y.reshape(x.shape)
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: dict_dims_torch_var (issue 16's release)"] = r'''\
+def instance_norm(x, weight=None, bias=None, eps=1e-5):
+    """Instance normalization of every channel of every sample over its spatial dims (Ulyanov et al., 2016).
+
+    Args:
+        x: input of shape (N, C, L) or (N, C, H, W).
+        weight, bias: per-channel gamma and beta (C,), or None. Default: None
+        eps: added to the variance inside the square root. Default: 1e-5
+
+    Returns:
+        A differentiable tensor of ``x``'s shape and dtype, normalized with the mean and biased
+        variance of each (sample, channel) over the spatial dims.
+
+    Raises:
+        ValueError: if ``x`` is not 3-D or 4-D, or if it has only one spatial element per
+            channel (e.g. shape (N, C, 1) or (N, C, 1, 1)).
+    """
+    spatial_dims = {3: (2,), 4: (2, 3)}.get(x.dim())
+    if spatial_dims is None:
+        raise ValueError(f"expected 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}")
+    if x.shape[2:].numel() == 1:
+        raise ValueError(f"expected more than 1 spatial element per channel, got input of shape {tuple(x.shape)}")
+    mean = x.mean(dim=spatial_dims, keepdim=True)
+    var = torch.var(x, dim=spatial_dims, correction=0, keepdim=True)
+    out = (x - mean) / torch.sqrt(var + eps)
+    channel_shape = (1, x.shape[1]) + (1,) * len(spatial_dims)
+    if weight is not None:
+        out = out * weight.view(channel_shape)
+    if bias is not None:
+        out = out + bias.view(channel_shape)
+    return out
+'''
+RIGHT["blind: rows_per_instance_manual (issue 16's release)"] = r'''\
+def instance_norm(x, weight=None, bias=None, eps=1e-5):
+    """Instance normalization of every channel of every sample over its spatial dims (Ulyanov et al., 2016).
+
+    Args:
+        x: input of shape (N, C, L) or (N, C, H, W).
+        weight, bias: per-channel gamma and beta (C,), or None. Default: None
+        eps: added to the variance inside the square root. Default: 1e-5
+
+    Returns:
+        A differentiable tensor of ``x``'s shape and dtype, normalized with the mean and biased
+        variance of each (sample, channel) over the spatial dims.
+
+    Raises:
+        ValueError: if ``x`` is not 3-D or 4-D, or if it has only one spatial element per
+            channel (e.g. shape (N, C, 1) or (N, C, 1, 1)).
+    """
+    if x.ndim not in (3, 4):
+        raise ValueError(f"Expected 3D or 4D input (got {x.ndim}D input)")
+    N, C = x.shape[0], x.shape[1]
+    spatial = 1
+    for size in x.shape[2:]:
+        spatial *= size
+    if spatial == 1:
+        raise ValueError(f"Expected more than 1 spatial element, got input size {list(x.shape)}")
+    # one row per (sample, channel), holding its spatial positions
+    rows = x.reshape(N * C, spatial)
+    mu = rows.sum(dim=1, keepdim=True) / spatial
+    var = ((rows - mu) ** 2).sum(dim=1, keepdim=True) / spatial
+    y = ((rows - mu) / torch.sqrt(var + eps)).reshape(N, C, spatial)
+    if weight is not None:
+        y = y * weight[None, :, None]
+    if bias is not None:
+        y = y + bias[None, :, None]
+    return y.reshape(x.shape)
+'''

@@ -236,3 +236,84 @@ RIGHT = {
     return normed
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: dims_tuple_torch_var (issue 16's release)"] = r'''\
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization over the last len(normalized_shape) dimensions (Ba et al., 2016).
+
+    Args:
+        x: input of shape (*, *normalized_shape), where * may be empty.
+        normalized_shape: the trailing shape to normalize over: an int, or a tuple, list or
+            ``torch.Size`` of ints.
+        weight, bias: element-wise gamma and beta of shape normalized_shape, or None. Default: None
+        eps: added to the variance inside the square root. Default: 1e-5
+
+    Returns:
+        A differentiable tensor of ``x``'s shape and dtype, normalized with the mean and biased
+        variance over the last len(normalized_shape) dimensions.
+
+    Raises:
+        ValueError: if ``normalized_shape`` is not the trailing shape of ``x`` (also when ``x``
+            has fewer dimensions).
+    """
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if k == 0:
+        raise ValueError("normalized_shape must contain at least one dimension")
+    if x.dim() < k or tuple(x.shape[-k:]) != normalized_shape:
+        raise ValueError(f"normalized_shape={list(normalized_shape)} is not the trailing shape of an input "
+                         f"of shape {list(x.shape)}")
+    dims = tuple(range(-k, 0))
+    mean = x.mean(dim=dims, keepdim=True)
+    var = torch.var(x, dim=dims, correction=0, keepdim=True)
+    out = (x - mean) / torch.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+'''
+RIGHT["blind: flatten_rows_manual_sums (issue 16's release)"] = r'''\
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization over the last len(normalized_shape) dimensions (Ba et al., 2016).
+
+    Args:
+        x: input of shape (*, *normalized_shape), where * may be empty.
+        normalized_shape: the trailing shape to normalize over: an int, or a tuple, list or
+            ``torch.Size`` of ints.
+        weight, bias: element-wise gamma and beta of shape normalized_shape, or None. Default: None
+        eps: added to the variance inside the square root. Default: 1e-5
+
+    Returns:
+        A differentiable tensor of ``x``'s shape and dtype, normalized with the mean and biased
+        variance over the last len(normalized_shape) dimensions.
+
+    Raises:
+        ValueError: if ``normalized_shape`` is not the trailing shape of ``x`` (also when ``x``
+            has fewer dimensions).
+    """
+    shape = [normalized_shape] if isinstance(normalized_shape, int) else list(normalized_shape)
+    shape = [int(s) for s in shape]
+    lead = list(x.shape)[: x.dim() - len(shape)]
+    if not shape or len(shape) > x.dim() or list(x.shape)[x.dim() - len(shape):] != shape:
+        raise ValueError(f"Given normalized_shape={shape}, expected input with shape [*, "
+                         f"{', '.join(map(str, shape))}], but got input of size {list(x.shape)}")
+    D = 1
+    for s in shape:
+        D *= s
+    # one row per sample (or token): its D values side by side
+    rows = x.reshape(lead + [D])
+    mu = rows.sum(dim=-1, keepdim=True) / D
+    centred = rows - mu
+    var = (centred * centred).sum(dim=-1, keepdim=True) / D     # biased: divide by D
+    normalized = (centred / torch.sqrt(var + eps)).reshape(x.shape)
+    if weight is not None:
+        normalized = normalized * weight
+    if bias is not None:
+        normalized = normalized + bias
+    return normalized
+'''

@@ -310,3 +310,95 @@ RIGHT = {
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 ''',
 }
+
+# Blind answers written from the release of issue 16 (the generated test cells), by helpers given only
+# the released notebook: they keep every point.
+RIGHT["blind: manual_linear_init_matmul (issue 16's release)"] = r'''\
+class WeightNormLinear(nn.Module):
+    """A linear layer whose weight rows are reparameterized as g * v / ||v|| (Salimans & Kingma, 2016).
+
+    ``forward(x)`` returns ``x @ W.T + bias`` with the effective weight
+    ``W = weight_g * weight_v / ||weight_v||`` (the norm of each row), recomputed from
+    ``weight_g`` and ``weight_v`` at every call so that both receive gradients.
+
+    Args:
+        in_features: size of each input sample.
+        out_features: size of each output sample.
+        bias: if False, the layer has no bias. Default: True
+
+    Shape:
+        - Input: (*, in_features).
+        - Output: (*, out_features).
+
+    Attributes:
+        weight_v: parameter (out_features, in_features), initialized as ``nn.Linear``'s weight.
+        weight_g: parameter (out_features, 1), initialized to the row norms of ``weight_v``.
+        bias: parameter (out_features,), initialized as ``nn.Linear``'s bias; None if ``bias=False``.
+    """
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        # nn.Linear's initialization, done by hand (the same random draws, in the same order)
+        v = torch.empty(out_features, in_features)
+        nn.init.kaiming_uniform_(v, a=5 ** 0.5)
+        self.weight_v = nn.Parameter(v)
+        self.weight_g = nn.Parameter(torch.sqrt((v ** 2).sum(dim=1, keepdim=True)))
+        if bias:
+            bound = in_features ** -0.5 if in_features > 0 else 0
+            self.bias = nn.Parameter(torch.empty(out_features).uniform_(-bound, bound))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        row_norms = torch.sqrt((self.weight_v ** 2).sum(dim=1, keepdim=True))
+        w = self.weight_g * self.weight_v / row_norms
+        y = torch.matmul(x, w.t())
+        if self.bias is not None:
+            y = y + self.bias
+        return y
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+'''
+RIGHT["blind: copy_linear_F_linear (issue 16's release)"] = r'''\
+class WeightNormLinear(nn.Module):
+    """A linear layer whose weight rows are reparameterized as g * v / ||v|| (Salimans & Kingma, 2016).
+
+    ``forward(x)`` returns ``x @ W.T + bias`` with the effective weight
+    ``W = weight_g * weight_v / ||weight_v||`` (the norm of each row), recomputed from
+    ``weight_g`` and ``weight_v`` at every call so that both receive gradients.
+
+    Args:
+        in_features: size of each input sample.
+        out_features: size of each output sample.
+        bias: if False, the layer has no bias. Default: True
+
+    Shape:
+        - Input: (*, in_features).
+        - Output: (*, out_features).
+
+    Attributes:
+        weight_v: parameter (out_features, in_features), initialized as ``nn.Linear``'s weight.
+        weight_g: parameter (out_features, 1), initialized to the row norms of ``weight_v``.
+        bias: parameter (out_features,), initialized as ``nn.Linear``'s bias; None if ``bias=False``.
+    """
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        reference = nn.Linear(in_features, out_features, bias=bias)
+        self.weight_v = nn.Parameter(reference.weight.detach().clone())
+        self.weight_g = nn.Parameter(torch.linalg.vector_norm(self.weight_v.detach(), ord=2, dim=1, keepdim=True))
+        self.register_parameter("bias", nn.Parameter(reference.bias.detach().clone()) if bias else None)
+
+    def effective_weight(self):
+        """g * v / ||v||, one norm per output row (over the input dimension)."""
+        return self.weight_g * (self.weight_v / self.weight_v.norm(p=2, dim=1, keepdim=True))
+
+    def forward(self, x):
+        return F.linear(x, self.effective_weight(), self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+'''
