@@ -6,33 +6,19 @@
 #   make coverage the suite, measuring its line coverage of autograder/ (grading processes included)
 #   make release  regenerate chapters/ from solutions/ with nbgrader
 #   make grade    grade the example class of every chapter     (CHAPTERS=01_regularization GRADE_ARGS='--jobs 1')
+#   make grade-me self-study: grade your own notebook with the hidden tests (CHAPTER=01_regularization)
+#   make student  build the student edition for a graded class into dist/
 #   make bench    time each chapter notebook (benchmarks/chapters.py)
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV   ?= .venv
-BIN    := $(CURDIR)/$(VENV)/bin
-# nbgrader runs `alembic` and the kernels by name: the venv's tools come first.
-export PATH := $(BIN):$(PATH)
+include course.mk
 
-LAB_ARGS    ?=
-# Jupyter refuses to run as root unless told to (containers and CI run as root).
-ROOT_FLAG   := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 CHAPTERS    ?= $(notdir $(patsubst %/,%,$(dir $(wildcard solutions/*/*.ipynb))))
 GRADE_ARGS  ?=
 # test-portable's simulated processor: a setting of tests/simulated_cpu.py (lowered, avx2)
 CPU         ?= lowered
 
-.PHONY: lab test test-portable test-slow coverage release grade bench venv sandbox clean-venv
-
-venv: $(VENV)/.installed
-
-# Reinstall whenever the dependencies change. torch is pinned exactly in pyproject.toml:
-# an unpinned torch would pull a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
-	@touch $@
+.PHONY: test test-portable test-slow coverage release grade grade-me student bench sandbox
 
 # The grader runs every submission's kernel in a bubblewrap sandbox (autograder/sandbox.py):
 # installed from Debian's packages when missing and this runs as root; otherwise say how.
@@ -43,9 +29,6 @@ sandbox:
 	     (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null)) && echo "installed bubblewrap"; \
 	  else echo "WARNING: bubblewrap is missing: grading is not sandboxed and its tests fail." \
 	            "Install it: sudo apt-get install bubblewrap"; fi; }
-
-lab: venv
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/chapters $(ROOT_FLAG) $(LAB_ARGS)
 
 test: venv sandbox
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -77,5 +60,13 @@ grade: venv sandbox
 bench: venv
 	$(BIN)/python benchmarks/chapters.py
 
-clean-venv:
-	rm -rf $(VENV)
+
+# Self-study: grade your own notebook (chapters/<CHAPTER>/) as an instructor would, hidden tests
+# included, and open its feedback page.    make grade-me CHAPTER=01_regularization [NOTEBOOK=path]
+grade-me: venv sandbox
+	$(BIN)/python -m autograder grade-me --chapter $(CHAPTER) $(NOTEBOOK) --open
+
+# The student edition for a graded class (dist/training-techniques-student/ and its .zip):
+# the released chapters and traintech without the graded exercises' references.
+student: venv
+	$(BIN)/python -m autograder student

@@ -6,6 +6,9 @@
     python -m autograder export --chapter ID [--out DIR]
                                                  add the grades given in formgrader to grades.csv
     python -m autograder examples [CHAPTER ...]  regenerate the example class (autograder/examples/)
+    python -m autograder grade-me --chapter ID [NOTEBOOK] [--open]
+                                                 self-study: grade your own notebook as an instructor would
+    python -m autograder student [--out DIR]     build the student edition for a graded class (dist/)
 """
 from __future__ import annotations
 
@@ -69,6 +72,38 @@ def grade_command(args) -> int:
     return 0
 
 
+def grade_me_command(args) -> int:
+    """Grade one learner's own notebook (default: their copy in chapters/) with the hidden tests, as
+    ``grade`` grades a class, and show its feedback page. The notebook is copied, never changed."""
+    import tempfile
+
+    root = args.course.resolve()
+    notebook = (args.notebook or root / "chapters" / args.chapter / f"{args.chapter}.ipynb").resolve()
+    if not notebook.is_file():
+        print(f"error: no notebook {notebook}", file=sys.stderr)
+        return 2
+    out = (args.out or root / "autograder" / "graded" / "self-study" / args.chapter).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / SELF).mkdir()
+        shutil.copy2(notebook, Path(tmp) / SELF / notebook.name)
+        grade_args = argparse.Namespace(
+            course=root, chapter=args.chapter, submissions=[Path(tmp)], out=out, jobs=1,
+            student_pattern=DEFAULT_STUDENT_PATTERN, time_limit=TIME_LIMIT, cell_timeout=None,
+            memory_limit=MEMORY_LIMIT / 2**30, sandbox="auto", experiments="skip")
+        status = grade_command(grade_args)
+    feedback = out / SELF / "feedback.html"
+    if status == 0:
+        print(f"\nyour feedback page: {feedback}")
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(feedback.as_uri())
+    return status
+
+
+SELF = "me"  # the student id of a self-study learner's own notebook
+
+
 def export_command(args) -> int:
     from .gradebook import refresh
     from .results import load_record, summary, write_outputs
@@ -124,7 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     ex = commands.add_parser("export", help="refresh grades.csv and feedback with the grades given in formgrader")
     ex.add_argument("--chapter", required=True, help=f"one of {', '.join(chapter_ids())}")
     ex.add_argument("--out", type=Path, help="the folder `grade` wrote (default: autograder/graded/<chapter>/)")
-    for command in (gr, ex):
+    me = commands.add_parser("grade-me", help="self-study: grade your own notebook with the hidden tests")
+    me.add_argument("notebook", nargs="?", type=Path, metavar="NOTEBOOK",
+                    help="default: chapters/<chapter>/<chapter>.ipynb, the copy you work in")
+    me.add_argument("--chapter", required=True, help=f"one of {', '.join(chapter_ids())}")
+    me.add_argument("--out", type=Path, help="output folder (default: autograder/graded/self-study/<chapter>/)")
+    me.add_argument("--open", action="store_true", help="open the feedback page in a browser")
+    st = commands.add_parser("student", help="build the student edition for a graded class (dist/)")
+    st.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
+    for command in (gr, ex, me):
         command.add_argument("--course", type=Path, default=ROOT,
                              help="the nbgrader course folder whose gradebook records the grades (default: this repository)")
     args = parser.parse_args(argv)
@@ -133,6 +176,16 @@ def main(argv: list[str] | None = None) -> int:
         return grade_command(args)
     if args.command == "export":
         return export_command(args)
+    if args.command == "grade-me" and args.chapter not in chapter_ids():
+        print(f"error: unknown chapter {args.chapter!r}; the chapters are {', '.join(chapter_ids())}", file=sys.stderr)
+        return 2
+    if args.command == "grade-me":
+        return grade_me_command(args)
+    if args.command == "student":
+        from .student import build
+
+        build(args.out.resolve())
+        return 0
     if args.command == "examples":
         from .examples import write
 

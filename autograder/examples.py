@@ -54,7 +54,7 @@ def _grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-def _answered(release: nbformat.NotebookNode, solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def answered(release: nbformat.NotebookNode, solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The release with every solution cell filled in with the solution (markers removed)."""
     sources = {_grade_id(c): c.source for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")}
     nb = nbformat.from_dict(release)
@@ -77,7 +77,7 @@ def build(chapter: str, root: Path = ROOT) -> dict[str, nbformat.NotebookNode]:
     root = Path(root)
     release = nbformat.read(root / "chapters" / chapter / f"{chapter}.ipynb", as_version=4)
     solution = nbformat.read(root / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
-    complete = _answered(release, solution)
+    complete = answered(release, solution)
 
     partly_wrong = nbformat.from_dict(complete)
     exercise, right, wrong, _ = MISTAKES[chapter]

@@ -44,17 +44,17 @@ def release(chapters: list[str] | None = None, root: Path = ROOT, quiet: bool = 
         if result.returncode != 0:
             raise RuntimeError(f"nbgrader generate_assignment {chapter} failed:\n{result.stdout}\n{result.stderr}")
         for notebook in sorted((root / "chapters" / chapter).glob("*.ipynb")):
-            stamp(notebook, source=f"solutions/{chapter}/{notebook.name}")
+            stamp(notebook)
             released.append(notebook)
     return released
 
 
-def stamp(notebook: Path, source: str) -> None:
-    """Record in the notebook's metadata that it is generated, and from what."""
+def stamp(notebook: Path) -> None:
+    """Record in the notebook's metadata that it is generated. Students get this notebook as it
+    is (the student edition, nbgrader's exchange): it names no file of the repository."""
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata[STAMP_KEY] = {
-        "generated_from": source,
         "generated_by": "python -m autograder release (nbgrader generate_assignment)",
-        "note": "Generated file: edit the source notebook in solutions/, then run `make release`.",
+        "note": "Generated file: edit the course's source notebook of this chapter, then run `make release`.",
     }
     nbformat.write(nb, notebook)

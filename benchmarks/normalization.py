@@ -1,4 +1,4 @@
-"""Forward + backward time of each traintech.normalization reference against PyTorch's
+"""Forward + backward time of each traintech.reference.normalization reference against PyTorch's
 native op, on the CPU, for typical shapes, as a ratio measured in the same run.
 
     python benchmarks/normalization.py [--threads N] [--min-run-time SECONDS]
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils import benchmark
 
-from traintech import normalization as tn
+from traintech.reference import normalization as tn
 
 SHAPES = [(256, 512), (32, 64, 16, 16)]
 

@@ -48,7 +48,17 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: a slow proof, run only with --slow (make test-slow)")
 
 
+def _needs_edition(item) -> bool:
+    return bool({"edition", "chapter"} & set(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(config, items):
+    # The student edition's tests last: its fresh virtual environment is installed meanwhile
+    # (pytest_xdist_node_collection_finished), instead of keeping a worker waiting.
+    items.sort(key=_needs_edition)
+    stray = {item.path.name for item in items if _needs_edition(item)} - set(EDITION_MODULES)
+    if stray:
+        raise pytest.UsageError(f"{sorted(stray)} use the student edition: add them to EDITION_MODULES")
     if config.getoption("--slow"):
         return
     skip = pytest.mark.skip(reason="a slow proof: run it with `make test-slow`")
@@ -63,10 +73,41 @@ def _executed_notebooks():
     close_all()
 
 
+_building = []
+
+
+def pytest_xdist_node_collection_finished(node, ids):
+    """In the xdist controller, once a worker has collected: when the run needs the student edition,
+    build and install it in the background now (tests/edition.py), for all workers."""
+    if _building or not any(i.split("::")[0].endswith(EDITION_MODULES) for i in ids):
+        return
+    import threading
+
+    from edition import build
+
+    base = node.config._tmp_path_factory.getbasetemp()  # the workers' temporary folders are inside it
+    _building.append(threading.Thread(target=build, args=(base,), daemon=True))
+    _building[0].start()
+
+
+EDITION_MODULES = ("test_student.py", "test_claims_00.py", "test_claims_01.py", "test_claims_02.py",
+                   "test_claims_03.py")
+
+
+@pytest.fixture(scope="session")
+def edition(tmp_path_factory, worker_id):
+    """The student edition, built and installed once for all test processes (tests/edition.py)."""
+    from edition import build
+
+    shared = tmp_path_factory.getbasetemp()
+    return build(shared if worker_id == "master" else shared.parent)
+
+
 @pytest.fixture(scope="module")
-def chapter(request, _executed_notebooks):
-    """The solution notebook named by the test module's CHAPTER, executed once (tests/executed.py)."""
-    return executed(request.module.CHAPTER)
+def chapter(request, edition, _executed_notebooks):
+    """The chapter named by the test module's CHAPTER, with its solutions pasted in, executed once
+    in the student edition (tests/executed.py)."""
+    return executed(request.module.CHAPTER, edition)
 
 
 @pytest.fixture

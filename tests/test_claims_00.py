@@ -5,7 +5,7 @@ other seeds (measured on eight) and other CPUs: orderings and coarse ratios, nev
 """
 from __future__ import annotations
 
-from executed import test_solution_executes_without_errors_or_stderr  # noqa: F401 - collected here
+from executed import test_chapter_executes_in_the_edition_without_errors_or_stderr  # noqa: F401 - collected here
 
 CHAPTER = "00_getting_started"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import statistics
 
-from executed import test_solution_executes_without_errors_or_stderr  # noqa: F401 - collected here
+from executed import test_chapter_executes_in_the_edition_without_errors_or_stderr  # noqa: F401 - collected here
 
 CHAPTER = "01_regularization"
 

@@ -7,7 +7,7 @@ CPUs: orderings and coarse bounds, never exact numbers.
 """
 from __future__ import annotations
 
-from executed import test_solution_executes_without_errors_or_stderr  # noqa: F401 - collected here
+from executed import test_chapter_executes_in_the_edition_without_errors_or_stderr  # noqa: F401 - collected here
 
 CHAPTER = "02_normalization"
 
@@ -73,8 +73,8 @@ def test_plain_initialization_is_well_scaled(chapter):
     """bn_experiment_text: "with Kaiming initialization, so that even the plain network starts with
     well-scaled activations" (pre-activation std of the 9 hidden layers at initialization)."""
     stds = chapter.value(
-        "(lambda m: (lambda o: [o[i - 1].std().item() for i, layer in enumerate(m) if isinstance(layer, nn.ReLU)])"
-        "(layer_outputs(m, digits.x_val)))(deep_mlp(None).eval())")
+        "(lambda m: [m[:i](digits.x_val).std().item() for i, layer in enumerate(m) if isinstance(layer, nn.ReLU)])"
+        "(deep_mlp(None).eval())")
     assert max(stds) < 2 * min(stds), f"pre-activation std per hidden layer at initialization: {stds}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from executed import test_solution_executes_without_errors_or_stderr  # noqa: F401 - collected here
+from executed import test_chapter_executes_in_the_edition_without_errors_or_stderr  # noqa: F401 - collected here
 
 CHAPTER = "03_initialization"
 
@@ -105,11 +105,11 @@ def test_saturated_tanh_and_identical_dead_relu_counts(chapter):
     """why_question: "With N(0,1) most tanh outputs are saturated in every layer"; "the dead ReLU
     counts are identical for all four initializations"; "the dead units ... appear deep in the
     network"."""
-    saturated = chapter.value("[s.saturated_fraction for s in unit_stats['tanh', 'N(0, 1)']]")
+    saturated = chapter.value("[s.saturated_fraction for s in unit_fractions['tanh', 'N(0, 1)']]")
     assert min(saturated) > 0.8, f"saturated fraction per layer: {saturated}"
     counts = chapter.value("dead_counts")
     assert len(set(counts.values())) == 1 and min(counts.values()) > 0, counts
-    dead = chapter.value("[s.dead_fraction for s in unit_stats['ReLU', 'He']]")
+    dead = chapter.value("[s.dead_fraction for s in unit_fractions['ReLU', 'He']]")
     assert dead[0] == 0 and dead[-1] > 0.1, f"dead fraction per layer: {dead}"
 
 
@@ -177,8 +177,8 @@ def test_relu_he_trains_fastest_and_xavier_late(chapter):
 def test_relu_xavier_starts_about_two_percent_as_large(chapter):
     """kaiming_reading_text: Xavier's "activations start about 0.71^12 ~ 2% as large at the last
     hidden layer" (as He's)."""
-    xavier = chapter.value("[s.std for s in start_stats['ReLU', 'Xavier (yours)'] if s.layer == 'ReLU'][-1]")
-    he = chapter.value("[s.std for s in start_stats['ReLU', 'He (yours)'] if s.layer == 'ReLU'][-1]")
+    xavier = chapter.value("start_std['ReLU', 'Xavier (yours)']")
+    he = chapter.value("start_std['ReLU', 'He (yours)']")
     assert 0.005 < xavier / he < 0.05, f"last hidden std: Xavier {xavier:.3g}, He {he:.3g}"
 
 
@@ -198,7 +198,7 @@ def test_tanh_xavier_and_he_train_the_naive_scales_do_not(chapter):
 def test_tanh_with_unit_gaussian_weights_starts_saturated(chapter):
     """kaiming_reading_text pitfall: "with N(0,1) ... the table below counts most tanh outputs
     beyond +-0.97 at the start"."""
-    saturated = chapter.value("[s.saturated_fraction for s in start_stats['tanh', 'N(0, 1)'] if s.layer == 'Tanh']")
+    saturated = chapter.value("[s.saturated_fraction for s in start_stats['tanh', 'N(0, 1)']]")
     assert saturated[0] > 0.5 and saturated[-1] > 0.5, f"first/last hidden layer: {saturated[0]}, {saturated[-1]}"
 
 

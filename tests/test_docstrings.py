@@ -13,7 +13,7 @@ from torch import nn
 
 import traintech
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(traintech.__path__, "traintech."))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(traintech.__path__, "traintech."))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -214,3 +214,23 @@ def test_cli_reports_bad_input_without_grading(tmp_path):
     result = run(["python", "-m", "autograder", "export", "--chapter", CHAPTER, "--out", str(tmp_path)], cwd=ROOT)
     assert result.returncode == 2 and "grade the chapter first" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_grade_me_grades_a_learner_s_own_notebook_as_an_instructor_would(klass, tmp_path):
+    """Self-study (`make grade-me`): the hidden tests' verdicts on the learner's own notebook, on a
+    feedback page, and the notebook untouched."""
+    course = copy_course(tmp_path / "course")
+    mine = course / "chapters" / CHAPTER / f"{CHAPTER}.ipynb"  # where a self-study learner works
+    shutil.copyfile(klass / "dave_00.ipynb", mine)
+    before = mine.read_bytes()
+    result = run(["python", "-m", "autograder", "grade-me", "--chapter", CHAPTER, "--course", str(course)], cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert mine.read_bytes() == before
+    out = course / "autograder" / "graded" / "self-study" / CHAPTER
+    feedback = (out / "me" / "feedback.html").read_text()
+    assert f"your feedback page: {out / 'me' / 'feedback.html'}" in result.stdout
+    (row,) = csv.DictReader((out / "grades.csv").open())
+    assert float(row["automatic score"]) == EXPECTED["dave"]
+    assert "test_standardize_values" in feedback and "BEGIN HIDDEN" not in feedback
+    result = run(["python", "-m", "autograder", "grade-me", "--chapter", CHAPTER, str(tmp_path / "none.ipynb")], cwd=ROOT)
+    assert result.returncode == 2 and "no notebook" in result.stderr

@@ -1,4 +1,4 @@
-"""traintech.initialization against torch.nn.init: fans and gains exactly, samplers statistically.
+"""traintech.reference.initialization against torch.nn.init: fans and gains exactly, samplers statistically.
 
 Random initializers are judged by their defining properties (bounds, std, a
 Kolmogorov-Smirnov test, orthogonality, Haar symmetry) with fixed seeds, never by the
@@ -13,7 +13,7 @@ import torch
 from scipy import stats
 from torch import nn
 
-from traintech import initialization as init
+from traintech.reference import initialization as init
 
 RANDOM_INITS = {
     "xavier_uniform_": init.xavier_uniform_,
@@ -337,7 +337,7 @@ def test_kaiming_rejects_bad_arguments(fill):
 
 def test_implemented_from_primitives(monkeypatch):
     def forbidden(*args, **kwargs):
-        raise AssertionError("traintech.initialization called torch.nn.init")
+        raise AssertionError("traintech.reference.initialization called torch.nn.init")
 
     for name in [*RANDOM_INITS, "calculate_gain", "_calculate_fan_in_and_fan_out", "uniform_", "normal_",
                  "trunc_normal_", "_calculate_correct_fan", "_no_grad_uniform_", "_no_grad_normal_"]:

@@ -1,11 +1,11 @@
-"""traintech.normalization against PyTorch's own normalization functions and modules."""
+"""traintech.reference.normalization against PyTorch's own normalization functions and modules."""
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
-from traintech.normalization import (BatchNorm, WeightNormLinear, batch_norm,
+from traintech.reference.normalization import (BatchNorm, WeightNormLinear, batch_norm,
                                      batch_norm_backward, group_norm, instance_norm,
                                      layer_norm)
 

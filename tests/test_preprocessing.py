@@ -1,9 +1,9 @@
-"""traintech.preprocessing against scikit-learn's StandardScaler."""
+"""traintech.reference.preprocessing against scikit-learn's StandardScaler."""
 import pytest
 import torch
 from sklearn.preprocessing import StandardScaler
 
-from traintech.preprocessing import standardize
+from traintech.reference.preprocessing import standardize
 from traintech.testing import assert_close, check_gradients
 
 

@@ -1,4 +1,4 @@
-"""traintech.regularization against PyTorch (dropout, SGD, AdamW) and its contract."""
+"""traintech.reference.regularization against PyTorch (dropout, SGD, AdamW) and its contract."""
 
 import copy
 import math
@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
-from traintech.regularization import (
+from traintech.reference.regularization import (
     Dropout,
     EarlyStopping,
     decoupled_weight_decay_,

@@ -280,7 +280,7 @@ def test_check_no_delegation_catches_forbidden_calls(fn):
 
 def test_check_no_delegation_catches_traintech():
     assert "traintech" in fails(check_no_delegation, reference_dropout)
-    from traintech.regularization import Dropout, EarlyStopping, dropout
+    from traintech.reference.regularization import Dropout, EarlyStopping, dropout
 
     assert "traintech" in fails(check_no_delegation, dropout)  # the reference itself, imported
     assert "traintech" in fails(check_no_delegation, Dropout)

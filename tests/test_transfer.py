@@ -1,10 +1,10 @@
-"""traintech.transfer: freezing, trainable-parameter counts, discriminative LRs, gradual unfreezing."""
+"""traintech.reference.transfer: freezing, trainable-parameter counts, discriminative LRs, gradual unfreezing."""
 
 import pytest
 import torch
 from torch import nn
 
-from traintech.transfer import (
+from traintech.reference.transfer import (
     count_trainable_parameters,
     discriminative_param_groups,
     freeze,

@@ -72,7 +72,7 @@ def test_a_tensor_of_another_dtype_cannot_be_recorded():
         checking.encode(object())
 
 
-BASE = "import torch\nimport torch.nn.functional as F\nfrom traintech.regularization import dropout as ref\n"
+BASE = "import torch\nimport torch.nn.functional as F\nfrom traintech.reference.regularization import dropout as ref\n"
 FORBIDDEN = ["torch.nn.functional.dropout", "torch.dropout"]
 
 
@@ -84,7 +84,7 @@ FORBIDDEN = ["torch.nn.functional.dropout", "torch.dropout"]
     ("dropout", "rows = ref\ndef dropout(x):\n    return rows(x)", ["traintech"]),
     ("dropout", "def dropout(x, G=F.dropout):\n    return G(x)", ["torch.nn.functional.dropout"]),
     ("dropout", "dropout = lambda x: ref(x)", ["traintech"]),
-    ("dropout", "def dropout(x):\n    return x\nfrom traintech.regularization import dropout", None),
+    ("dropout", "def dropout(x):\n    return x\nfrom traintech.reference.regularization import dropout", None),
     ("dropout", "%matplotlib inline\ndef dropout(x):\n    return F.dropout(x)", ["torch.nn.functional.dropout"]),
     ("dropout", "!ls\ndef dropout(x):\n    return (x\n            % 2)", []),  # a continued line's % is no magic
     ("Dropout", "class Dropout(torch.nn.Module):\n    def forward(self, x):\n        return F.dropout(x)",

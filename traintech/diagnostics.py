@@ -3,8 +3,9 @@ r"""Look inside a network at initialization: per-layer activation and gradient s
 A good initialization keeps the scale of the signal roughly constant through depth
 (Glorot & Bengio, 2010; He et al., 2015). These helpers measure it:
 
-- :func:`activation_stds` (the chapter's exercise) and :func:`activation_stats` record
-  each layer's output with *forward hooks* during one forward pass;
+- :func:`unit_stats` counts the dead ReLU and saturated tanh units of each nonlinearity
+  (chapter 3's exercise ``activation_stds`` measures each layer's std; its reference is in
+  :mod:`traintech.reference.diagnostics`);
 - :func:`gradient_norms` measures each layer's parameter gradient after one backward
   pass;
 - :func:`plot_layer_stats` and :func:`plot_activation_histograms` draw them.
@@ -20,10 +21,8 @@ import torch
 from torch import nn
 
 __all__ = [
-    "activation_stds",
-    "layer_outputs",
-    "LayerStats",
-    "activation_stats",
+    "UnitStats",
+    "unit_stats",
     "gradient_norms",
     "plot_layer_stats",
     "plot_activation_histograms",
@@ -38,124 +37,31 @@ def _check_sequential(model):
         )
 
 
-def activation_stds(model, x):
-    r"""Return the standard deviation of every child's output of an ``nn.Sequential``.
-
-    One forward pass under ``torch.no_grad()``; a forward hook on each child module
-    records :math:`\mathrm{std}(y_l)` of its output :math:`y_l` (over all its elements,
-    Bessel-corrected as ``Tensor.std``), in the order the children run. The hooks are
-    removed before returning, even when the forward pass raises. The model's mode
-    (train / eval) is left as it is.
-
-    A module that appears twice in the ``nn.Sequential`` (e.g. one shared ``nn.ReLU``)
-    gets one hook that fires twice, so the result always has one value per position.
-    The std is computed inside the hook, before a later in-place layer (``inplace=True``)
-    could overwrite the output.
-
-    Args:
-        model: an ``nn.Sequential``.
-        x: a batch of inputs for ``model``.
-
-    Returns:
-        a list of ``len(model)`` floats.
-
-    Shape:
-        - x: :math:`(N, *)`, whatever ``model`` accepts
-
-    Example:
-        >>> model = nn.Sequential(nn.Linear(100, 100), nn.Tanh(), nn.Linear(100, 100), nn.Tanh())
-        >>> stds = activation_stds(model, torch.randn(512, 100))
-        >>> len(stds)
-        4
-    """
-    _check_sequential(model)
-    stds = []
-
-    def record_std(module, inputs, output):
-        if not isinstance(output, torch.Tensor):
-            raise ValueError(
-                f"{type(module).__name__} returned a {type(output).__name__}, not a tensor"
-            )
-        stds.append(output.std().item())
-
-    hooks = []
-    try:
-        for child in model.children():  # each module once, even if it appears twice
-            hooks.append(child.register_forward_hook(record_std))
-        with torch.no_grad():
-            model(x)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return stds
-
-
-def layer_outputs(model, x):
-    r"""Return a copy of every child's output of an ``nn.Sequential``, in order.
-
-    Like :func:`activation_stds` (one forward pass under ``torch.no_grad()``, forward
-    hooks removed afterwards), but keeps the outputs themselves, e.g. for histograms.
-    Each output is cloned, so a later in-place layer cannot change it.
-
-    Args:
-        model: an ``nn.Sequential``.
-        x: a batch of inputs for ``model``.
-
-    Returns:
-        a list of ``len(model)`` tensors.
-
-    Example:
-        >>> model = nn.Sequential(nn.Linear(10, 20), nn.ReLU())
-        >>> [tuple(y.shape) for y in layer_outputs(model, torch.randn(32, 10))]
-        [(32, 20), (32, 20)]
-    """
-    _check_sequential(model)
-    outputs = []
-
-    def record_output(module, inputs, output):
-        if not isinstance(output, torch.Tensor):
-            raise ValueError(
-                f"{type(module).__name__} returned a {type(output).__name__}, not a tensor"
-            )
-        outputs.append(output.clone())
-
-    hooks = []
-    try:
-        for child in model.children():
-            hooks.append(child.register_forward_hook(record_output))
-        with torch.no_grad():
-            model(x)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return outputs
-
-
 @dataclass(frozen=True)
-class LayerStats:
-    """Statistics of one layer's output over a batch (see :func:`activation_stats`)."""
+class UnitStats:
+    """How many units of one nonlinearity pass (almost) no gradient (see :func:`unit_stats`)."""
 
     index: int  # position in the nn.Sequential
-    layer: str  # class name, e.g. "Tanh"
-    mean: float
-    std: float
+    layer: str  # class name: "ReLU" or "Tanh"
     dead_fraction: float | None = None  # nn.ReLU only
     saturated_fraction: float | None = None  # nn.Tanh only
 
 
-def activation_stats(model, x, saturation=0.97):
-    r"""Return the mean, std and dead / saturated fractions of every child's output.
+def unit_stats(model, x, saturation=0.97):
+    r"""Return the dead (ReLU) and saturated (tanh) fractions of every nonlinearity's output.
 
-    For each child of an ``nn.Sequential`` (one forward pass, see :func:`layer_outputs`):
+    One forward pass under ``torch.no_grad()``; for each ``nn.ReLU`` and ``nn.Tanh`` child of
+    an ``nn.Sequential``, with output :math:`y` of shape :math:`(N, *)`:
 
-    - ``mean``, ``std``: over all elements of the output :math:`y` of shape
-      :math:`(N, *)`;
-    - ``dead_fraction`` (``nn.ReLU`` only): the fraction of units, i.e. positions in
-      :math:`*`, that are 0 for *every* example of the batch. Such a unit passes no
-      gradient to its weights: on this batch it is dead;
-    - ``saturated_fraction`` (``nn.Tanh`` only): the fraction of elements with
+    - ``dead_fraction`` (``nn.ReLU``): the fraction of units, i.e. positions in :math:`*`,
+      that are 0 for *every* example of the batch. Such a unit passes no gradient to its
+      weights: on this batch it is dead;
+    - ``saturated_fraction`` (``nn.Tanh``): the fraction of elements with
       :math:`|y| > \text{saturation}`, where :math:`\tanh' = 1 - y^2` is small
       (below 0.06 for the default 0.97), so little gradient flows back.
+
+    Other children get no entry: the result says nothing about the scale of the signal
+    (chapter 3's ``activation_stds`` measures that).
 
     Args:
         model: an ``nn.Sequential``.
@@ -164,27 +70,26 @@ def activation_stats(model, x, saturation=0.97):
             in (0, 1). Default: 0.97
 
     Returns:
-        a list of ``len(model)`` :class:`LayerStats`.
+        a list of :class:`UnitStats`, one per ``nn.ReLU`` or ``nn.Tanh`` child, in order.
 
     Example:
         >>> model = nn.Sequential(nn.Linear(10, 20), nn.ReLU())
-        >>> stats = activation_stats(model, torch.randn(256, 10))
-        >>> stats[1].layer, 0 <= stats[1].dead_fraction <= 1
-        ('ReLU', True)
+        >>> stats = unit_stats(model, torch.randn(256, 10))
+        >>> stats[0].index, stats[0].layer, 0 <= stats[0].dead_fraction <= 1
+        (1, 'ReLU', True)
     """
+    _check_sequential(model)
     if not 0 < saturation < 1:
         raise ValueError(f"saturation has to be between 0 and 1, but got {saturation}")
     stats = []
-    for index, (module, y) in enumerate(zip(model, layer_outputs(model, x))):
-        dead = saturated = None
-        if isinstance(module, nn.ReLU):
-            units = y.reshape(y.shape[0], -1)  # (N, number of units)
-            dead = (units == 0).all(dim=0).float().mean().item()
-        if isinstance(module, nn.Tanh):
-            saturated = (y.abs() > saturation).float().mean().item()
-        stats.append(
-            LayerStats(index, type(module).__name__, y.mean().item(), y.std().item(), dead, saturated)
-        )
+    with torch.no_grad():
+        for index, module in enumerate(model):
+            x = module(x)
+            if isinstance(module, nn.ReLU):
+                units = x.reshape(x.shape[0], -1)  # (N, number of units)
+                stats.append(UnitStats(index, "ReLU", dead_fraction=(units == 0).all(dim=0).float().mean().item()))
+            elif isinstance(module, nn.Tanh):
+                stats.append(UnitStats(index, "Tanh", saturated_fraction=(x.abs() > saturation).float().mean().item()))
     return stats
 
 
@@ -310,8 +215,8 @@ def plot_activation_histograms(
     saturated; a ReLU layer whose values pile up at 0 is (partly) dead.
 
     Args:
-        outputs: a dict from label (e.g. ``"layer 3 (Tanh)"``) to a tensor, e.g. built
-            from :func:`layer_outputs`.
+        outputs: a dict from label (e.g. ``"layer 3 (Tanh)"``) to a tensor, e.g. the
+            output of the first layers of an ``nn.Sequential``: ``model[:4](x)``.
         ax: the matplotlib Axes to draw on. Default: None (a new figure)
         bins: the number of histogram bins. Default: 60
         title, xlabel, ylabel: the texts of the plot.
@@ -321,8 +226,8 @@ def plot_activation_histograms(
 
     Example:
         >>> model = nn.Sequential(nn.Linear(10, 10), nn.Tanh(), nn.Linear(10, 10), nn.Tanh(), nn.Linear(10, 10), nn.Tanh())
-        >>> outs = layer_outputs(model, torch.randn(256, 10))
-        >>> ax = plot_activation_histograms({f"layer {i}": outs[i] for i in (1, 3, 5)})
+        >>> x = torch.randn(256, 10)
+        >>> ax = plot_activation_histograms({f"layer {i}": model[:i + 1](x).detach() for i in (1, 3, 5)})
     """
     import matplotlib.pyplot as plt
 

@@ -620,8 +620,8 @@ def check_no_delegation(
     lineage = getattr(fn, "__mro__", None) or (fn,)
     reference = [c for c in lineage if _is_traintech(c)]
     if reference:
-        _fail(f"{name} is (or inherits from) {reference[0].__module__}.{reference[0].__qualname__}: traintech "
-              f"holds the reference solutions, so the exercise must be your own implementation.")
+        _fail(f"{name} is (or inherits from) {reference[0].__module__}.{reference[0].__qualname__}: the exercise "
+              f"must be your own implementation, not one of the course's.")
     inherited = [c for c in lineage if id(c) in banned]
     if inherited:
         _fail(f"{name} inherits from {banned[id(inherited[0])]}: this exercise asks you to implement it yourself.",
@@ -684,8 +684,8 @@ def check_no_delegation(
                     )
                 if _is_traintech(candidate) and candidate is not fn:
                     _fail(
-                        f"{name} uses {spelled} from traintech in {where}: traintech holds the "
-                        f"reference solutions, so the exercise must not call it.",
+                        f"{name} uses {spelled} from traintech in {where}: the exercise "
+                        f"must be your own implementation, so it must not call the course's code.",
                     )
             root = scope[chain[0]]
             for candidate in (root, objects[-1][1]):

@@ -5,7 +5,7 @@ makes, as plain functions (``traintech/checking.py`` says what ``collect`` and `
 and the exercise's known wrong answers and blind right answers::
 
     EXERCISE = "standardize"                             # the solution cell's grade id
-    REFERENCE = "traintech.preprocessing.standardize"   # what ``ref`` is computed with
+    REFERENCE = "traintech.reference.preprocessing.standardize"   # what ``ref`` is computed with
     ALSO = {}                  # other names the solution cell defines and checks call, with their references
     CELLS = [Cell("test_standardize_values", points=2, checks=[
         Check(collect_values, judge_values),                  # visible: in the released notebook

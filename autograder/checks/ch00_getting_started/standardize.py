@@ -5,7 +5,7 @@ from autograder.checks import Cell, Check
 from traintech.checking import agree, entry, gradient_probe, gradients_consistent
 
 EXERCISE = "standardize"
-REFERENCE = "traintech.preprocessing.standardize"  # tested against scikit-learn's StandardScaler
+REFERENCE = "traintech.reference.preprocessing.standardize"  # tested against scikit-learn's StandardScaler
 STANDARDIZE_FORBIDDEN = ["sklearn.preprocessing.StandardScaler", "sklearn.preprocessing.scale",
              "torch.nn.functional.layer_norm", "torch.nn.functional.batch_norm"]
 

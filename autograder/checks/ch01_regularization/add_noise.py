@@ -10,7 +10,7 @@ from traintech.testing import assert_close, assert_ks, assert_mean_std, assert_t
 EXERCISE = "add_noise"
 # torchaudio.functional.add_noise takes the noise as an argument (and torchaudio is not a dependency):
 # the traintech reference has the exercise's signature.
-REFERENCE = "traintech.augmentation.add_noise"
+REFERENCE = "traintech.reference.augmentation.add_noise"
 
 
 def measured_snr(clean, noisy):
@@ -137,7 +137,7 @@ WRONG = {
     pn = noise.pow(2).mean(dim=-1, keepdim=True)
     return waveform + noise * (ps * 10 ** (-snr_db / 10) / pn).sqrt()
 """,
-    "imports the traintech reference": "from traintech.augmentation import add_noise\n",
+    "imports the traintech reference": "from traintech.reference.augmentation import add_noise\n",
 }
 
 # Right answers written differently (the blind ones from the released notebook alone): every one

@@ -9,7 +9,7 @@ from traintech.testing import assert_close, assert_mean_std, assert_proportion, 
 EXERCISE = "dropout"
 # torch.nn.functional.dropout takes no generator (its 4th argument is `inplace`): the traintech reference
 # has the exercise's signature, and tests/test_regularization.py compares it with PyTorch's.
-REFERENCE = "traintech.regularization.dropout"
+REFERENCE = "traintech.reference.regularization.dropout"
 DROPOUT_FORBIDDEN = ["torch.nn.functional.dropout", "torch.dropout", "torch.nn.Dropout",
                      "torch.nn.functional.dropout1d", "torch.nn.functional.dropout2d",
                      "torch.nn.functional.alpha_dropout"]
@@ -193,7 +193,7 @@ WRONG = {
     keep = torch.rand(x.shape, generator=generator) >= p
     return x * keep / (1 - p)
 """,
-    "imports the traintech reference": "from traintech.regularization import dropout\n",
+    "imports the traintech reference": "from traintech.reference.regularization import dropout\n",
 }
 
 # Right answers written differently: they draw their random numbers differently from the reference and

@@ -122,7 +122,7 @@ class Dropout(nn.Module):
     def forward(self, x):
         return dropout(x, min(max(self.p, 0.0), 1.0), training=self.training)
 """,
-    "imports the traintech reference": "from traintech.regularization import Dropout\n",
+    "imports the traintech reference": "from traintech.reference.regularization import Dropout\n",
 }
 
 # Right answers written differently (the blind ones from the released notebook alone): every one

@@ -7,7 +7,7 @@ from traintech.checking import entry, equal, expect_raised, raises, same
 from traintech.testing import assert_true
 
 EXERCISE = "EarlyStopping"
-REFERENCE = "traintech.regularization.EarlyStopping"  # PyTorch has no early stopping
+REFERENCE = "traintech.reference.regularization.EarlyStopping"  # PyTorch has no early stopping
 
 
 def stopper_run(stopper, metrics):
@@ -211,7 +211,7 @@ MISTAKES = {
 }
 assert all(old in TEMPLATE for old, _ in MISTAKES.values())
 WRONG = {label: TEMPLATE.replace(old, new) for label, (old, new) in MISTAKES.items()}
-WRONG["imports the traintech reference"] = "from traintech.regularization import EarlyStopping\n"
+WRONG["imports the traintech reference"] = "from traintech.reference.regularization import EarlyStopping\n"
 
 # Right answers written differently (the blind ones from the released notebook alone): every one
 # must keep every point.

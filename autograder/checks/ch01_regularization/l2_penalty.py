@@ -6,7 +6,7 @@ from autograder.checks import Cell, Check
 from traintech.checking import agree, entry, expect_tensor, gradient_probe, gradients_consistent
 
 EXERCISE = "l2_penalty"
-REFERENCE = "traintech.regularization.l2_penalty"  # PyTorch has no penalty function (only optimizers' weight_decay)
+REFERENCE = "traintech.reference.regularization.l2_penalty"  # PyTorch has no penalty function (only optimizers' weight_decay)
 
 
 def collect_value(l2_penalty):
@@ -84,7 +84,7 @@ WRONG = {
     w = next(iter(parameters))
     return weight_decay / 2 * w.pow(2).sum()
 """,
-    "imports the traintech reference": "from traintech.regularization import l2_penalty\n",
+    "imports the traintech reference": "from traintech.reference.regularization import l2_penalty\n",
 }
 
 # Right answers written differently (the blind ones from the released notebook alone): every one

@@ -6,7 +6,7 @@ from traintech.checking import entry, equal, expect_raised, raises
 from traintech.testing import assert_proportion, assert_true
 
 EXERCISE = "random_deletion"
-REFERENCE = "traintech.augmentation.random_deletion"  # EDA (Wei & Zou, 2019): no PyTorch counterpart
+REFERENCE = "traintech.reference.augmentation.random_deletion"  # EDA (Wei & Zou, 2019): no PyTorch counterpart
 
 
 def is_subsequence(out, tokens):
@@ -120,7 +120,7 @@ WRONG = {
     kept = [t for t in tokens if rng.random() >= p]
     return kept or tokens[:1]
 """,
-    "imports the traintech reference": "from traintech.augmentation import random_deletion\n",
+    "imports the traintech reference": "from traintech.reference.augmentation import random_deletion\n",
 }
 
 # Right answers written differently (the blind ones from the released notebook alone): every one

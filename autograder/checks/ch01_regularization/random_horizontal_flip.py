@@ -7,7 +7,7 @@ from traintech.testing import assert_proportion, assert_true
 
 EXERCISE = "random_horizontal_flip"
 # torchvision's RandomHorizontalFlip flips a whole batch with one draw and is not a dependency of the course.
-REFERENCE = "traintech.augmentation.random_horizontal_flip"
+REFERENCE = "traintech.reference.augmentation.random_horizontal_flip"
 
 
 def collect_flip(random_horizontal_flip):
@@ -102,7 +102,7 @@ WRONG = {
     flip = torch.rand(images.shape[0], generator=generator) >= p
     return torch.where(flip.view(-1, 1, 1, 1), images.flip(dims=[3]), images)
 """,
-    "imports the traintech reference": "from traintech.augmentation import random_horizontal_flip\n",
+    "imports the traintech reference": "from traintech.reference.augmentation import random_horizontal_flip\n",
 }
 
 # Right answers written differently (the blind ones from the released notebook alone): every one

@@ -10,7 +10,7 @@ from traintech.testing import assert_true
 EXERCISE = "sgd_step"
 # torch.optim.SGD is a class with another signature: the traintech reference has the exercise's, and the
 # checks run torch.optim.SGD itself on the same model to compare with.
-REFERENCE = "traintech.regularization.sgd_step"
+REFERENCE = "traintech.reference.regularization.sgd_step"
 SGD_STEP_FORBIDDEN = ["torch.optim.SGD", "torch.optim.sgd.sgd"]
 
 
@@ -146,7 +146,7 @@ WRONG = {
             if w.grad is not None:
                 w.sub_(lr * w.grad)
 """,
-    "imports the traintech reference": "from traintech.regularization import sgd_step\n",
+    "imports the traintech reference": "from traintech.reference.regularization import sgd_step\n",
 }
 
 # Right answers written differently (the blind ones from the released notebook alone): every one

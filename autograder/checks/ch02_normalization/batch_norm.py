@@ -282,7 +282,7 @@ WRONG["calls F.batch_norm"] = source('''
     def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
         return F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)
 ''')
-WRONG["imports the traintech reference"] = "from traintech.normalization import batch_norm\n"
+WRONG["imports the traintech reference"] = "from traintech.reference.normalization import batch_norm\n"
 
 RIGHT = {
     "var_mean over a (C, n) view, lerp_, rsqrt": source('''

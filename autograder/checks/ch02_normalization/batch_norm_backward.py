@@ -10,7 +10,7 @@ from ._shared import source, variants
 EXERCISE = "batch_norm_backward"
 # PyTorch has no such function (autograd computes these gradients); the reference's formulas are
 # checked against autograd through F.batch_norm in tests/test_normalization.py
-REFERENCE = "traintech.normalization.batch_norm_backward"
+REFERENCE = "traintech.reference.normalization.batch_norm_backward"
 BACKWARD_FORBIDDEN = [
     "torch.autograd.grad", "torch.autograd.backward", "torch.func.vjp", "torch.func.grad",
     "torch.nn.functional.batch_norm", "torch.batch_norm", "torch.native_batch_norm", "torch.nn.BatchNorm1d"]
@@ -186,7 +186,7 @@ WRONG["uses autograd"] = source('''
             y.backward(dout)
         return xg.grad, w.grad, b.grad
 ''')
-WRONG["imports the traintech reference"] = "from traintech.normalization import batch_norm_backward\n"
+WRONG["imports the traintech reference"] = "from traintech.reference.normalization import batch_norm_backward\n"
 
 RIGHT = {
     "staged backpropagation, node by node": source('''

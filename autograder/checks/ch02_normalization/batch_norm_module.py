@@ -12,7 +12,7 @@ from ._shared import source, variants
 EXERCISE = "BatchNorm"
 # PyTorch has two layers (nn.BatchNorm1d refuses 4-D input, nn.BatchNorm2d refuses 2-D and 3-D input):
 # the reference is the one layer the exercise asks for, which behaves like each on its inputs
-REFERENCE = "traintech.normalization.BatchNorm"
+REFERENCE = "traintech.reference.normalization.BatchNorm"
 BATCHNORM_FORBIDDEN = [
     "torch.nn.functional.batch_norm", "torch.batch_norm", "torch.native_batch_norm", "torch.nn.BatchNorm1d",
     "torch.nn.BatchNorm2d", "torch.nn.functional.instance_norm", "torch.nn.functional.group_norm",
@@ -214,7 +214,7 @@ WRONG["wraps nn.BatchNorm1d"] = source('''
         def _check_input_dim(self, x):
             pass
 ''')
-WRONG["imports the traintech reference"] = "from traintech.normalization import BatchNorm\n"
+WRONG["imports the traintech reference"] = "from traintech.reference.normalization import BatchNorm\n"
 
 RIGHT = {
     "empty tensors filled in reset_parameters, num_batches_tracked": source('''

@@ -170,7 +170,7 @@ WRONG["calls F.group_norm"] = source('''
     def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
         return F.group_norm(x, num_groups, weight, bias, eps)
 ''')
-WRONG["imports the traintech reference"] = "from traintech.normalization import group_norm\n"
+WRONG["imports the traintech reference"] = "from traintech.reference.normalization import group_norm\n"
 
 RIGHT = {
     "torch.chunk per group, torch.cat": source('''

@@ -10,7 +10,7 @@ EXERCISE = "instance_norm"
 # F.instance_norm has another signature (running_mean and running_var come before weight and bias:
 # instance_norm(x, weight, bias) would pass them as running statistics); its values with input
 # statistics are the reference's (tests/test_normalization.py)
-REFERENCE = "traintech.normalization.instance_norm"
+REFERENCE = "traintech.reference.normalization.instance_norm"
 INSTANCE_NORM_FORBIDDEN = [
     "torch.nn.functional.instance_norm", "torch.instance_norm", "torch.nn.InstanceNorm1d", "torch.nn.InstanceNorm2d",
     "torch.nn.functional.batch_norm", "torch.batch_norm", "torch.nn.functional.group_norm",
@@ -162,7 +162,7 @@ WRONG["calls F.instance_norm"] = source('''
     def instance_norm(x, weight=None, bias=None, eps=1e-5):
         return F.instance_norm(x, weight=weight, bias=bias, eps=eps)
 ''')
-WRONG["imports the traintech reference"] = "from traintech.normalization import instance_norm\n"
+WRONG["imports the traintech reference"] = "from traintech.reference.normalization import instance_norm\n"
 
 RIGHT = {
     "flatten(2), centred, pow(2)": source('''

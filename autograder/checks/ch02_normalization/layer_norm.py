@@ -10,7 +10,7 @@ from ._shared import gradient_probe_of, source, variants
 EXERCISE = "layer_norm"
 # F.layer_norm refuses an int normalized_shape (the exercise takes one: layer_norm(x, 6)), and raises
 # RuntimeError where the exercise raises ValueError; its values are the reference's (tests/test_normalization.py)
-REFERENCE = "traintech.normalization.layer_norm"
+REFERENCE = "traintech.reference.normalization.layer_norm"
 LAYER_NORM_FORBIDDEN = [
     "torch.nn.functional.layer_norm", "torch.layer_norm", "torch.native_layer_norm", "torch.nn.LayerNorm",
     "torch.nn.functional.group_norm", "torch.nn.functional.batch_norm", "torch.nn.functional.instance_norm",
@@ -172,7 +172,7 @@ WRONG["calls F.layer_norm"] = source('''
             normalized_shape = (normalized_shape,)
         return F.layer_norm(x, tuple(normalized_shape), weight, bias, eps)
 ''')
-WRONG["imports the traintech reference"] = "from traintech.normalization import layer_norm\n"
+WRONG["imports the traintech reference"] = "from traintech.reference.normalization import layer_norm\n"
 
 RIGHT = {
     "rows of math.prod(shape), var_mean, rsqrt": source('''

@@ -14,7 +14,7 @@ EXERCISE = "WeightNormLinear"
 # PyTorch's is a function of a module (torch.nn.utils.parametrizations.weight_norm(nn.Linear(...)),
 # with the parameters original0 and original1), not a layer of this signature; the reference layer
 # computes the same (tests/test_normalization.py)
-REFERENCE = "traintech.normalization.WeightNormLinear"
+REFERENCE = "traintech.reference.normalization.WeightNormLinear"
 WEIGHT_NORM_FORBIDDEN = [
     "torch.nn.utils.parametrizations.weight_norm", "torch.nn.utils.weight_norm", "torch._weight_norm",
     "torch._weight_norm_interface", "torch.norm_except_dim"]
@@ -233,7 +233,7 @@ WRONG["wraps parametrizations.weight_norm"] = source('''
         def forward(self, x):
             return self.inner(x)
 ''')
-WRONG["imports the traintech reference"] = "from traintech.normalization import WeightNormLinear\n"
+WRONG["imports the traintech reference"] = "from traintech.reference.normalization import WeightNormLinear\n"
 
 RIGHT = {
     "kaiming_uniform_ by hand, vector_norm, F.linear": source('''

@@ -7,7 +7,7 @@ from traintech.checking import entry
 from traintech.testing import assert_close, assert_true
 
 EXERCISE = "activation_stds"
-REFERENCE = "traintech.diagnostics.activation_stds"  # PyTorch has no such function
+REFERENCE = "traintech.reference.diagnostics.activation_stds"  # PyTorch has no such function
 
 
 def stds_of(activation_stds, model, x):
@@ -167,7 +167,7 @@ def activation_stds(model, x):
             h.remove()
     return [o.std().item() for o in outputs]
 ''',
-    "imports the traintech reference": "from traintech.diagnostics import activation_stds\n",
+    "imports the traintech reference": "from traintech.reference.diagnostics import activation_stds\n",
 }
 
 # Right answers written differently: the blind ones were written from the released notebook alone;

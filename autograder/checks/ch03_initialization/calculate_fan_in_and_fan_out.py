@@ -110,7 +110,7 @@ WRONG = {
     "receptive field only in fan_in": _variant(RETURN, "return tensor.shape[1] * receptive, tensor.shape[0]"),
     "no ValueError for a 1-D tensor": _variant('        raise ValueError(f"need 2 dims, got {tensor.dim()}")', "        pass"),
     "returns floats": _variant(RETURN, "return float(tensor.shape[1] * receptive), float(tensor.shape[0] * receptive)"),
-    "imports the traintech reference": "from traintech.initialization import calculate_fan_in_and_fan_out\n",
+    "imports the traintech reference": "from traintech.reference.initialization import calculate_fan_in_and_fan_out\n",
 }
 
 RIGHT = {

@@ -115,7 +115,7 @@ WRONG = {
     "calls torch.nn.init.calculate_gain": _variant("    if nonlinearity == \"tanh\":",
                                                    "    return torch.nn.init.calculate_gain(nonlinearity, param)\n"
                                                    "    if nonlinearity == \"tanh\":"),
-    "imports the traintech reference": "from traintech.initialization import calculate_gain\n",
+    "imports the traintech reference": "from traintech.reference.initialization import calculate_gain\n",
 }
 
 RIGHT = {

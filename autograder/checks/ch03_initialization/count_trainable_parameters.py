@@ -7,7 +7,7 @@ from traintech.checking import entry, equal
 from traintech.testing import assert_true
 
 EXERCISE = "count_trainable_parameters"
-REFERENCE = "traintech.transfer.count_trainable_parameters"  # PyTorch has no such function
+REFERENCE = "traintech.reference.transfer.count_trainable_parameters"  # PyTorch has no such function
 
 
 def counts_agree(got, ref):
@@ -107,7 +107,7 @@ WRONG = {
         "model.parameters() if p.requires_grad",
         "(p for _, p in model.named_parameters(remove_duplicate=False)) if p.requires_grad"),
     "returns a tensor": _variant(RETURN, "return torch.tensor(sum(p.numel() for p in model.parameters() if p.requires_grad))"),
-    "imports the traintech reference": "from traintech.transfer import count_trainable_parameters\n",
+    "imports the traintech reference": "from traintech.reference.transfer import count_trainable_parameters\n",
 }
 
 RIGHT = {

@@ -7,7 +7,7 @@ from traintech.checking import entry, expect_raised, raises
 from traintech.testing import assert_close, assert_true
 
 EXERCISE = "discriminative_param_groups"
-REFERENCE = "traintech.transfer.discriminative_param_groups"  # PyTorch has no such function
+REFERENCE = "traintech.reference.transfer.discriminative_param_groups"  # PyTorch has no such function
 
 
 def rates_agree(got, ref, key, hint=None):
@@ -151,7 +151,7 @@ WRONG = {
                                    '    if lr < 0:\n        raise ValueError(f"bad lr {lr}")\n', ""),
     "frozen parameters left out": _variant("list(g.parameters()) if isinstance(g, nn.Module)",
                                            "[p for p in g.parameters() if p.requires_grad] if isinstance(g, nn.Module)"),
-    "imports the traintech reference": "from traintech.transfer import discriminative_param_groups\n",
+    "imports the traintech reference": "from traintech.reference.transfer import discriminative_param_groups\n",
 }
 
 RIGHT = {

@@ -8,8 +8,8 @@ from traintech.checking import entry
 from traintech.testing import assert_true
 
 EXERCISE = "freeze"
-REFERENCE = "traintech.transfer.freeze"  # PyTorch has Module.requires_grad_, a method that returns nothing else
-ALSO = {"unfreeze": "traintech.transfer.unfreeze"}  # the solution cell defines unfreeze too
+REFERENCE = "traintech.reference.transfer.freeze"  # PyTorch has Module.requires_grad_, a method that returns nothing else
+ALSO = {"unfreeze": "traintech.reference.transfer.unfreeze"}  # the solution cell defines unfreeze too
 
 
 def requires_grad_flags(module):
@@ -132,8 +132,8 @@ WRONG = {
     "unfreeze does not unfreeze": _variant("p.requires_grad_(True)", "p.requires_grad_(False)"),
     "freezes only the first layer": _variant(FREEZE_LOOP,
                                              "    for p in list(module.parameters())[:2]:\n        p.requires_grad_(False)"),
-    "imports the traintech reference": "from traintech.transfer import freeze, unfreeze\n",
-    "unfreeze imported from traintech": PLAIN.split("\n\n\n")[0] + "\n\n\nfrom traintech.transfer import unfreeze\n",
+    "imports the traintech reference": "from traintech.reference.transfer import freeze, unfreeze\n",
+    "unfreeze imported from traintech": PLAIN.split("\n\n\n")[0] + "\n\n\nfrom traintech.reference.transfer import unfreeze\n",
 }
 
 RIGHT = {

@@ -138,7 +138,7 @@ WRONG = {
     "no ValueError for a bad mode": _variant('        raise ValueError(f"bad mode {mode!r}")', '        mode = "fan_out"'),
     "calls torch.nn.init.kaiming_normal_": _variant("        tensor.normal_(0.0, std, generator=generator)",
                                                     "        nn.init.kaiming_normal_(tensor, a, mode, nonlinearity, generator)"),
-    "imports the traintech reference": "from traintech.initialization import kaiming_normal_\n",
+    "imports the traintech reference": "from traintech.reference.initialization import kaiming_normal_\n",
 }
 
 RIGHT = {

@@ -147,7 +147,7 @@ WRONG = {
     "no ValueError for a bad mode": _variant('        raise ValueError(f"bad mode {mode!r}")', '        mode = "fan_out"'),
     "calls torch.nn.init.kaiming_uniform_": _variant("        tensor.uniform_(-bound, bound, generator=generator)",
                                                      "        nn.init.kaiming_uniform_(tensor, a, mode, nonlinearity, generator)"),
-    "imports the traintech reference": "from traintech.initialization import kaiming_uniform_\n",
+    "imports the traintech reference": "from traintech.reference.initialization import kaiming_uniform_\n",
 }
 
 RIGHT = {

@@ -167,7 +167,7 @@ WRONG = {
     "calls torch.nn.init.orthogonal_": _variant("    rows = tensor.shape[0]\n",
                                                 "    return nn.init.orthogonal_(tensor, gain=gain, generator=generator)\n"
                                                 "    rows = tensor.shape[0]\n"),
-    "imports the traintech reference": "from traintech.initialization import orthogonal_\n",
+    "imports the traintech reference": "from traintech.reference.initialization import orthogonal_\n",
 }
 
 RIGHT = {

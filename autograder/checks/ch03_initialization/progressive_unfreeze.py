@@ -7,7 +7,7 @@ from traintech.checking import entry, expect_raised, raises
 from traintech.testing import assert_true
 
 EXERCISE = "progressive_unfreeze"
-REFERENCE = "traintech.transfer.progressive_unfreeze"  # PyTorch has no such function
+REFERENCE = "traintech.reference.transfer.progressive_unfreeze"  # PyTorch has no such function
 
 
 def collect_stages(progressive_unfreeze):
@@ -115,7 +115,7 @@ WRONG = {
     "only the group at index -stage": _variant(FLAG, "p.requires_grad_(i == len(groups) - stage)"),
     "no ValueError": _variant('        raise ValueError(f"bad stage {stage!r}")',
                               "        stage = max(0, min(int(stage), len(groups)))"),
-    "imports the traintech reference": "from traintech.transfer import progressive_unfreeze\n",
+    "imports the traintech reference": "from traintech.reference.transfer import progressive_unfreeze\n",
 }
 
 RIGHT = {

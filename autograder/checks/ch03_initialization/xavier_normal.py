@@ -106,7 +106,7 @@ WRONG = {
                                            "tensor.uniform_(-std * math.sqrt(3), std * math.sqrt(3), generator=generator)"),
     "calls torch.nn.init.normal_": _variant("tensor.normal_(0.0, std, generator=generator)",
                                             "nn.init.normal_(tensor, 0.0, std, generator=generator)"),
-    "imports the traintech reference": "from traintech.initialization import xavier_normal_\n",
+    "imports the traintech reference": "from traintech.reference.initialization import xavier_normal_\n",
 }
 
 RIGHT = {

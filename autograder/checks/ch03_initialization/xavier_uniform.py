@@ -112,7 +112,7 @@ WRONG = {
                                           "tensor.normal_(0.0, bound / math.sqrt(3), generator=generator)"),
     "calls torch.nn.init.xavier_uniform_": _variant("        tensor.uniform_(-bound, bound, generator=generator)",
                                                     "        nn.init.xavier_uniform_(tensor, gain=gain, generator=generator)"),
-    "imports the traintech reference": "from traintech.initialization import xavier_uniform_\n",
+    "imports the traintech reference": "from traintech.reference.initialization import xavier_uniform_\n",
 }
 
 RIGHT = {

@@ -1,0 +1,96 @@
+"""``python -m autograder student``: the student edition, what a graded class gets (``make student``).
+
+A folder and a zip in ``dist/`` holding what a student of a graded class may see:
+
+- ``chapters/``: the released chapters as they are (nbgrader's release: no solution, no hidden
+  test), the same files nbgrader's exchange hands out on a JupyterHub;
+- ``traintech/``: the course's package without its subpackage ``traintech.reference``, the graded
+  exercises' reference implementations. The layout decides: every graded answer lives in that
+  subpackage (or in ``solutions/``), every helper the chapters use lives outside it;
+- ``traintech/expected.json``: what the *visible* checks need from those references, as data
+  (each visible check's ``collect`` run on the reference here, see ``traintech.checking.run``);
+- the pinned dependencies (``pyproject.toml`` with the repository's dependency list,
+  ``environment.yml``), ``course.mk`` (``make lab``, the virtual environment), and the student's
+  ``Makefile`` and ``README.md`` from ``autograder/edition/``.
+
+``tests/test_student.py`` checks that it installs, runs, and holds no answer.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from .course import ROOT, chapter_ids
+
+NAME = "training-techniques-student"
+EDITION_FILES = Path(__file__).resolve().parent / "edition"  # the student's Makefile and README.md
+LEFT_OUT = "reference"  # the subpackage of traintech holding the graded answers
+
+# The edition's packaging: the repository's [project] table (same pins), then these.
+_PACKAGING = """[tool.setuptools.packages.find]
+include = ["traintech*"]
+
+[tool.setuptools.package-data]
+traintech = ["assets/*", "expected.json"]
+"""
+
+
+def expected(chapter: str, root: Path = ROOT) -> dict:
+    """The reference data of the chapter's visible checks whose reference is left out of the
+    edition, filed as ``traintech.checking.run`` looks for it."""
+    from traintech.checking import _reference, encode, expected_key
+
+    from .checks import cells, references
+
+    names = references(chapter)
+    data = {}
+    for cell in cells(chapter).values():
+        for check in cell.checks:
+            dotted = [names[name] for name in check.uses]
+            if check.hidden or not any(d.startswith(f"traintech.{LEFT_OUT}.") for d in dotted):
+                continue
+            data[expected_key(check.collect.__name__, dotted)] = encode(check.collect(*map(_reference, dotted)))
+    return data
+
+
+def _package_files(directory: str, names: list[str]) -> set[str]:
+    """What ``shutil.copytree`` leaves out of ``traintech``: the graded answers and build leftovers."""
+    left_out = {name for name in names if name == "__pycache__" or name.endswith((".pyc", ".egg-info"))}
+    if Path(directory).resolve() == (ROOT / "traintech").resolve() and LEFT_OUT in names:
+        left_out.add(LEFT_OUT)
+    return left_out
+
+
+def pyproject(root: Path = ROOT) -> str:
+    """The repository's ``pyproject.toml`` up to its packaging, then the edition's packaging."""
+    text = (root / "pyproject.toml").read_text()
+    head, found, _ = text.partition("[tool.setuptools.packages.find]")
+    if not found:
+        raise RuntimeError("pyproject.toml has no [tool.setuptools.packages.find]: cannot package the edition")
+    return head + _PACKAGING
+
+
+def build(out: Path = ROOT / "dist", root: Path = ROOT) -> Path:
+    """Write the edition to ``out/NAME/`` and ``out/NAME.zip``; return the folder."""
+    folder = out / NAME
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    expected_data = {}
+    for chapter in chapter_ids(root):  # as released: what nbgrader's exchange hands out too
+        shutil.copytree(root / "chapters" / chapter, folder / "chapters" / chapter,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        expected_data.update(expected(chapter, root))
+    shutil.copytree(root / "traintech", folder / "traintech", ignore=_package_files)
+    from traintech.checking import EXPECTED
+
+    (folder / "traintech" / EXPECTED).write_text(json.dumps(expected_data, sort_keys=True))
+    (folder / "pyproject.toml").write_text(pyproject(root))
+    for name in ("environment.yml", "course.mk"):
+        shutil.copy2(root / name, folder / name)
+    for path in sorted(EDITION_FILES.iterdir()):
+        shutil.copy2(path, folder / path.name)
+    archive = shutil.make_archive(str(out / NAME), "zip", root_dir=out, base_dir=NAME)
+    print(f"student edition: {folder}\n                 {archive}")
+    return folder

@@ -1,0 +1,302 @@
+"""The student edition (`make student`): what a graded class gets installs, runs, and gives no answer away.
+
+The edition is built and installed once (tests/edition.py); its chapters, with the solutions
+pasted in, run top to bottom in its own Python in tests/test_claims_0N.py (one execution serves
+the claims and the clean-run test). Here: its files, its Python, and its visible checks on
+another processor than the one that computed their reference data.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import simulated_cpu
+from autograder.checks import references
+from autograder.course import chapter_ids
+from edition import ROOT, environment
+from executed import ExecutedNotebook
+
+INSTALLED = {".venv", "traintech.egg-info", "__pycache__"}  # what `make venv` adds to the folder
+# Anything smaller is not an answer (e.g. `return self.weight`); the smallest graded answer, freeze, has 18.
+MIN_NODES = 15
+
+
+def edition_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not INSTALLED & set(p.relative_to(folder).parts))
+
+
+# ----------------------------------------------------------------------------- normalized bodies
+
+
+class _Normalize(ast.NodeTransformer):
+    """Names renamed by order of first appearance, docstrings and annotations dropped: what is
+    left is the computation, however it is spelled."""
+
+    def __init__(self):
+        self.names: dict[str, str] = {}
+
+    def _name(self, name: str) -> str:
+        return self.names.setdefault(name, f"v{len(self.names)}")
+
+    def visit_Name(self, node):
+        return ast.copy_location(ast.Name(id=self._name(node.id), ctx=node.ctx), node)
+
+    def visit_arg(self, node):
+        return ast.copy_location(ast.arg(arg=self._name(node.arg)), node)
+
+    def visit_AnnAssign(self, node):
+        if node.value is None:
+            return None
+        return self.visit(ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node))
+
+    def generic_visit(self, node):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body and isinstance(
+                body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(
+                body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.returns = None
+        return super().generic_visit(node)
+
+
+def normalized_body(node: ast.FunctionDef | ast.ClassDef) -> str | None:
+    """The definition's body, normalized (``None`` when it is too small to be an answer)."""
+    statements = node.body
+    if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant):
+        statements = statements[1:]  # the docstring
+    body = _Normalize().visit(ast.Module(body=[ast.parse(ast.unparse(s)).body[0] for s in statements],
+                                         type_ignores=[]))
+    if sum(1 for _ in ast.walk(body)) < MIN_NODES:
+        return None
+    return ast.dump(body, annotate_fields=False, include_attributes=False)
+
+
+def definitions(source: str) -> list[ast.FunctionDef | ast.ClassDef]:
+    """Every function and class defined anywhere in ``source`` (a notebook cell's IPython magics dropped)."""
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def sources_in(path: Path) -> list[str]:
+    """The Python in a file of the edition: a module, or a notebook's code cells."""
+    if path.suffix == ".py":
+        return [path.read_text()]
+    if path.suffix == ".ipynb":
+        return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    return []
+
+
+def graded_answers() -> dict[str, list[str]]:
+    """Where each graded answer lives in the repository, normalized body -> ``"what (where)"``: every
+    definition in ``traintech/reference/`` (the references and their helpers) and in the solution
+    cells of ``solutions/`` (but what the released chapter gives with the exercise)."""
+    found = {}
+    given = {normalized_body(node) for path in sorted((ROOT / "chapters").glob("*/*.ipynb"))
+             for source in sources_in(path) for node in definitions(source)}  # handed out with an exercise (extra_repr)
+    for path in sorted((ROOT / "traintech" / "reference").glob("*.py")):
+        for node in definitions(path.read_text()):
+            if (body := normalized_body(node)) is not None and body not in given:
+                found.setdefault(body, []).append(f"{node.name} ({path.relative_to(ROOT)})")
+    for chapter in chapter_ids():
+        path = ROOT / "solutions" / chapter / f"{chapter}.ipynb"
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+                for node in definitions(cell.source):
+                    if (body := normalized_body(node)) is not None and body not in given:
+                        found.setdefault(body, []).append(
+                            f"{node.name} ({path.relative_to(ROOT)}, cell {cell.metadata.nbgrader.grade_id})")
+    return found
+
+
+def answers_in(files: list[Path], answers: dict[str, list[str]]) -> list[str]:
+    """Each definition in ``files`` whose normalized body is a graded answer's."""
+    return [f"{path.name}: {node.name} is {' = '.join(answers[body])}" for path in files for source in sources_in(path)
+            for node in definitions(source) if (body := normalized_body(node)) in answers]
+
+
+# ----------------------------------------------------------------------------- the tests
+
+
+def test_the_edition_holds_the_chapters_the_helpers_and_the_project(edition):
+    names = {str(p.relative_to(edition.folder)) for p in edition_files(edition.folder)}
+    for chapter in chapter_ids():
+        assert f"chapters/{chapter}/{chapter}.ipynb" in names
+    for required in ("README.md", "Makefile", "course.mk", "pyproject.toml", "environment.yml",
+                     "traintech/__init__.py", "traintech/expected.json", "traintech/checking.py",
+                     "traintech/data.py", "traintech/training.py", "traintech/plotting.py", "traintech/testing.py",
+                     "traintech/diagnostics.py", "traintech/augmentation.py", "traintech/pretrain.py"):
+        assert required in names
+    assert any(n.startswith("traintech/assets/") for n in names), "the pre-trained network is missing"
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"chapters", "traintech", "README.md", "Makefile", "course.mk", "pyproject.toml", "environment.yml"}
+    assert not any(n.startswith("traintech/reference") for n in names)
+
+
+def test_the_zip_holds_the_folder(edition):
+    with zipfile.ZipFile(edition.zip) as archive:
+        zipped = {n for n in archive.namelist() if not n.endswith("/")}
+    assert zipped == {f"{edition.folder.name}/{p.relative_to(edition.folder)}" for p in edition_files(edition.folder)}
+
+
+def test_the_pins_are_the_repository_s(edition):
+    import tomllib
+
+    ours = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    theirs = tomllib.loads((edition.folder / "pyproject.toml").read_text())
+    assert theirs["project"] == ours
+    assert theirs["tool"]["setuptools"]["packages"]["find"]["include"] == ["traintech*"]
+    assert (edition.folder / "environment.yml").read_text() == (ROOT / "environment.yml").read_text()
+
+
+def test_the_edition_s_python_imports_its_own_traintech_without_references(edition):
+    probe = ("import importlib.util, traintech, traintech.checking, traintech.diagnostics, traintech.augmentation\n"
+             "print(traintech.__file__)\n"
+             "print(importlib.util.find_spec('traintech.reference'))\n")
+    result = subprocess.run([str(edition.python), "-c", probe], cwd=edition.folder.parent, env=environment(),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    where, spec = result.stdout.split()
+    assert Path(where).is_relative_to(edition.folder)
+    assert spec == "None"
+
+
+def test_the_graded_answers_are_all_found_in_the_repository():
+    """The AST comparison below knows every one of the 30 graded answers, in both places."""
+    answers = {place for places in graded_answers().values() for place in places}
+    graded = {name: dotted for chapter in chapter_ids() for name, dotted in references(chapter).items()}
+    assert len(graded) == 30
+    for name, dotted in graded.items():
+        assert any(a.startswith(f"{name} (solutions/") for a in answers), f"{name}: no solution cell defines it"
+        if dotted.startswith("traintech.reference."):
+            assert any(a.startswith(f"{dotted.rsplit('.', 1)[1]} (traintech/reference/") for a in answers), name
+
+
+def test_no_file_of_the_edition_holds_a_graded_answer(edition):
+    found = answers_in(edition_files(edition.folder), graded_answers())
+    assert not found, "the student edition gives answers away:\n" + "\n".join(found)
+
+
+def test_a_graded_answer_is_found_however_it_is_spelled(tmp_path):
+    """The comparison can fail: dropout's reference with other names, another docstring, other
+    formatting and comments, hidden inside a helper module, is found."""
+    source = (ROOT / "traintech" / "reference" / "regularization.py").read_text()
+    (node,) = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == "dropout"]
+    renamed = {"x": "inputs", "p": "rate", "generator": "gen", "torch": "th"}
+
+    class Disguise(ast.NodeTransformer):
+        def visit_Name(self, node):
+            node.id = renamed.get(node.id, node.id)
+            return node
+
+        def visit_arg(self, node):
+            node.arg = renamed.get(node.arg, node.arg)
+            return node
+
+    node = Disguise().visit(node)
+    node.name = "_mask_things"
+    node.body[0] = ast.Expr(ast.Constant("Just a helper."))
+    helper = tmp_path / "helpers.py"
+    helper.write_text("import torch as th\n\n\nclass Tools:\n    # a comment\n    "
+                      + ast.unparse(node).replace("\n", "\n    ") + "  # ok\n")
+    (found,) = answers_in([helper], graded_answers())
+    assert found.startswith("helpers.py: _mask_things is dropout (traintech/reference/regularization.py)")
+
+
+FORBIDDEN = {
+    "a hidden test": re.compile(r"(BEGIN|END) HIDDEN TESTS"),
+    "a solution marker": re.compile(r"(BEGIN|END) (SOLUTION|MARK SCHEME)"),
+    "a pointer to solutions/": re.compile(r"solutions/"),
+    "an example submission": re.compile(r"autograder/examples|example-[a-z]+_\d\d_"),
+    "a promise of solutions": re.compile(r"\bsolutions?\b|\bmodel answers?\b", re.IGNORECASE),
+}
+
+
+def text_of(path: Path) -> str:
+    """What a reader sees in a file: a notebook's cells (not nbgrader's metadata, which has a
+    ``"solution"`` flag on every answer cell), any other file whole."""
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        return "\n".join([c.source for c in nb.cells] + [json.dumps(nb.metadata)])
+    return path.read_text(errors="replace")
+
+
+def test_no_file_holds_a_hidden_test_a_marker_an_example_or_a_pointer_to_solutions(edition):
+    found = [f"{path.relative_to(edition.folder)}: {what} ({match.group(0)!r})"
+             for path in edition_files(edition.folder) if path.suffix in (".py", ".ipynb", ".md", ".toml", ".yml", ".mk", "")
+             for what, pattern in FORBIDDEN.items() if (match := pattern.search(text_of(path)))]
+    assert not found, "\n".join(found)
+    assert not [p for p in edition_files(edition.folder) if "example" in p.name]
+
+
+def test_the_text_checks_catch_what_they_look_for(tmp_path):
+    """The patterns above find each thing in the form the repository has it."""
+    solution = ROOT / "solutions" / "00_getting_started" / "00_getting_started.ipynb"
+    text = text_of(solution) + "\n" + text_of(ROOT / "README.md") + "\n" + (ROOT / "autograder" / "README.md").read_text()
+    for what in ("a hidden test", "a solution marker", "a pointer to solutions/", "a promise of solutions"):
+        assert FORBIDDEN[what].search(text), what
+    assert FORBIDDEN["an example submission"].search(
+        " ".join(p.name for p in (ROOT / "autograder" / "examples" / "01_regularization").iterdir()))
+
+
+@pytest.mark.parametrize("chapter", chapter_ids())
+def test_visible_checks_pass_on_another_processor(edition, chapter):
+    """The edition's reference data were computed on this machine; a student's runs elsewhere.
+    The pasted chapter's graded cells (its experiments skipped, as the grader skips them) pass
+    with PyTorch's three CPU layers lowered below this machine's."""
+    notebook = ExecutedNotebook(edition.chapter(chapter), edition, skip="experiment",
+                                env=simulated_cpu.environment("lowered", environment()))
+    try:
+        assert not notebook.problems(), "\n".join(notebook.problems())
+        told = notebook.value("__import__('torch').backends.cpu.get_cpu_capability()")
+        assert told == "DEFAULT"
+    finally:
+        notebook.close()
+
+
+def test_a_plain_install_carries_the_data_and_no_reference(edition, tmp_path):
+    """A JupyterHub image installs the edition with ``pip install <folder>``: its wheel holds the
+    visible checks' data and the pre-trained network, and nothing of ``traintech.reference``."""
+    source = tmp_path / "edition"
+    shutil.copytree(edition.folder, source, ignore=shutil.ignore_patterns(*INSTALLED))
+    built = subprocess.run([str(edition.python), "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path),
+                            str(source)], env=environment(), capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("traintech-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "traintech/expected.json" in names and "traintech/checking.py" in names
+    assert any(n.startswith("traintech/assets/") for n in names)
+    assert not [n for n in names if n.startswith(("traintech/reference", "autograder", "chapters"))]
+
+
+def test_make_test_validates_the_student_s_chapters(edition, tmp_path):
+    """The edition's `make test`: fails and says why on a chapter handed out untouched, passes once
+    its exercises are done, and changes no notebook."""
+    untouched = edition.folder / "chapters" / "00_getting_started" / "00_getting_started.ipynb"
+    before = untouched.read_bytes()
+    result = subprocess.run(["make", "-C", str(edition.folder), "test", "CHAPTERS=00_getting_started"],
+                            env=environment(), capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0 and "VALIDATION FAILED" in result.stdout and "NotImplementedError" in result.stdout
+    assert untouched.read_bytes() == before
+
+    done = tmp_path / "edition"  # the same edition, chapter 0 done (its .venv shared, not installed again)
+    shutil.copytree(edition.folder, done, ignore=shutil.ignore_patterns(".venv"))
+    (done / ".venv").symlink_to(edition.folder / ".venv")
+    shutil.copyfile(edition.chapter("00_getting_started"), done / "chapters" / "00_getting_started" / untouched.name)
+    result = subprocess.run(["make", "-C", str(done), "test", "CHAPTERS=00_getting_started"],
+                            env=environment(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every chapter passes its visible tests" in result.stdout
