@@ -64,6 +64,7 @@ bench: venv
 # Self-study: grade your own notebook (chapters/<CHAPTER>/) as an instructor would, hidden tests
 # included, and open its feedback page.    make grade-me CHAPTER=01_regularization [NOTEBOOK=path]
 grade-me: venv sandbox
+	@test -n "$(CHAPTER)" || { echo "say which chapter: make grade-me CHAPTER=01_regularization"; exit 2; }
 	$(BIN)/python -m autograder grade-me --chapter $(CHAPTER) $(NOTEBOOK) --open
 
 # The student edition for a graded class (dist/training-techniques-student/ and its .zip):

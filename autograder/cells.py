@@ -150,9 +150,8 @@ def cell_source(exercise: Exercise, cell: Cell) -> str:
     ones between nbgrader's markers."""
     reference = references(exercise.chapter)
     writer = _Writer(exercise.module)
-    where = exercise.path.relative_to(ROOT)
     points = f"{cell.points:g} point" + ("" if cell.points == 1 else "s")
-    head = f"# Autograder test, {points}: written by `make release` from {where}.\n"
+    head = f"# Autograder test, {points}: written by `make release` from the course's checks of {exercise.name}.\n"
     says = inspect.getdoc(cell.checks[0].collect)
     if says:
         head += textwrap.indent(says, "# ") + "\n"

@@ -2,23 +2,27 @@
 
 A folder and a zip in ``dist/`` holding what a student of a graded class may see:
 
-- ``chapters/``: the released chapters as they are (nbgrader's release: no solution, no hidden
-  test), the same files nbgrader's exchange hands out on a JupyterHub;
+- ``chapters/``: the chapters released afresh from ``solutions/`` (nbgrader's release: no
+  solution, no hidden test), never the working tree's ``chapters/``, where a self-study learner
+  works: the same files ``make release`` commits and nbgrader's exchange hands out;
 - ``traintech/``: the course's package without its subpackage ``traintech.reference``, the graded
   exercises' reference implementations. The layout decides: every graded answer lives in that
   subpackage (or in ``solutions/``), every helper the chapters use lives outside it;
 - ``traintech/expected.json``: what the *visible* checks need from those references, as data
   (each visible check's ``collect`` run on the reference here, see ``traintech.checking.run``);
 - the pinned dependencies (``pyproject.toml`` with the repository's dependency list,
-  ``environment.yml``), ``course.mk`` (``make lab``, the virtual environment), and the student's
-  ``Makefile`` and ``README.md`` from ``autograder/edition/``.
+  ``environment.yml``), ``course.mk`` (``make lab``, the virtual environment), the student's
+  ``Makefile`` and ``README.md`` from ``autograder/edition/``, and an ``nbgrader_config.py`` that
+  runs a chapter as grading does (the course configuration's cell timeout and kernel extension).
 
 ``tests/test_student.py`` checks that it installs, runs, and holds no answer.
 """
 from __future__ import annotations
 
+import functools
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 from .course import ROOT, chapter_ids
@@ -50,16 +54,31 @@ def expected(chapter: str, root: Path = ROOT) -> dict:
             dotted = [names[name] for name in check.uses]
             if check.hidden or not any(d.startswith(f"traintech.{LEFT_OUT}.") for d in dotted):
                 continue
-            data[expected_key(check.collect.__name__, dotted)] = encode(check.collect(*map(_reference, dotted)))
+            key = expected_key(check.collect, dotted)  # what run() looks up
+            if key in data:
+                raise RuntimeError(f"two visible checks of {chapter} are filed as {key}: rename one collect")
+            data[key] = encode(check.collect(*map(_reference, dotted)))
     return data
 
 
-def _package_files(directory: str, names: list[str]) -> set[str]:
-    """What ``shutil.copytree`` leaves out of ``traintech``: the graded answers and build leftovers."""
+def _package_files(package: Path, directory: str, names: list[str]) -> set[str]:
+    """What ``shutil.copytree`` leaves out of the ``package`` folder: the graded answers and build leftovers."""
     left_out = {name for name in names if name == "__pycache__" or name.endswith((".pyc", ".egg-info"))}
-    if Path(directory).resolve() == (ROOT / "traintech").resolve() and LEFT_OUT in names:
+    if Path(directory).resolve() == package.resolve() and LEFT_OUT in names:
         left_out.add(LEFT_OUT)
     return left_out
+
+
+def nbgrader_config(root: Path = ROOT) -> str:
+    """The edition's ``nbgrader_config.py``: the course configuration's settings for running a
+    chapter's kernel (``make test``, the Validate button), so a chapter validates as it is graded."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    execute = PyFileConfigLoader("nbgrader_config.py", path=str(root / "autograder")).load_config().Execute
+    return ("# How nbgrader runs a chapter here (make test, the Validate button): as the course's grading runs it.\n"
+            "c = get_config()  # noqa: F821\n"
+            f"c.Execute.timeout = {execute.timeout!r}\n"
+            f"c.Execute.extra_arguments = {list(execute.extra_arguments)!r}\n")
 
 
 def pyproject(root: Path = ROOT) -> str:
@@ -77,16 +96,24 @@ def build(out: Path = ROOT / "dist", root: Path = ROOT) -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    from .course import copy_course
+    from .release import release
+
+    with tempfile.TemporaryDirectory() as tmp:  # a fresh release of solutions/, not the working tree's chapters/
+        course = copy_course(Path(tmp) / "course", root)
+        shutil.rmtree(course / "chapters")
+        release(root=course, quiet=True)
+        shutil.copytree(course / "chapters", folder / "chapters")
     expected_data = {}
-    for chapter in chapter_ids(root):  # as released: what nbgrader's exchange hands out too
-        shutil.copytree(root / "chapters" / chapter, folder / "chapters" / chapter,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for chapter in chapter_ids(root):
         expected_data.update(expected(chapter, root))
-    shutil.copytree(root / "traintech", folder / "traintech", ignore=_package_files)
+    shutil.copytree(root / "traintech", folder / "traintech",
+                    ignore=functools.partial(_package_files, root / "traintech"))
     from traintech.checking import EXPECTED
 
     (folder / "traintech" / EXPECTED).write_text(json.dumps(expected_data, sort_keys=True))
     (folder / "pyproject.toml").write_text(pyproject(root))
+    (folder / "nbgrader_config.py").write_text(nbgrader_config(root))
     for name in ("environment.yml", "course.mk"):
         shutil.copy2(root / name, folder / name)
     for path in sorted(EDITION_FILES.iterdir()):

@@ -49,7 +49,9 @@ def pytest_configure(config):
 
 
 def _needs_edition(item) -> bool:
-    return bool({"edition", "chapter"} & set(getattr(item, "fixturenames", ())))
+    """Whether the test uses the fixtures below (a parameter named ``chapter`` is not the fixture)."""
+    fixtures = set(getattr(item, "fixturenames", ())) - set(getattr(getattr(item, "callspec", None), "params", {}))
+    return bool({"edition", "chapter"} & fixtures)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -91,7 +93,7 @@ def pytest_xdist_node_collection_finished(node, ids):
 
 
 EDITION_MODULES = ("test_student.py", "test_claims_00.py", "test_claims_01.py", "test_claims_02.py",
-                   "test_claims_03.py")
+                   "test_claims_03.py", "test_exchange.py")
 
 
 @pytest.fixture(scope="session")

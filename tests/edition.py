@@ -60,13 +60,13 @@ def build(base: Path) -> Edition:
         if made.returncode != 0:
             raise RuntimeError(f"make venv failed in the student edition:\n{made.stdout[-3000:]}\n{made.stderr[-3000:]}")
         for chapter in chapter_ids():
-            (edition.pasted / chapter).mkdir(parents=True)
+            (edition.pasted / chapter).mkdir(parents=True, exist_ok=True)
             # what a student who got everything right hands in (the example class's complete notebook)
             nbformat.write(answered(nbformat.read(folder / "chapters" / chapter / f"{chapter}.ipynb", as_version=4),
                                     nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)),
                            edition.chapter(chapter))
         spec = edition.kernels / "edition"
-        spec.mkdir(parents=True)
+        spec.mkdir(parents=True, exist_ok=True)
         (spec / "kernel.json").write_text(json.dumps({
             "argv": [str(edition.python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": "Training Techniques (student edition)", "language": "python"}))

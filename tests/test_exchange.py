@@ -1,7 +1,9 @@
 """The nbgrader exchange route, as on a shared JupyterHub, end to end and for real, in temporary
 folders: the instructor releases chapter 0 into an exchange, two students fetch it in their own
 homes, put their work in the fetched notebook and submit it, the instructor collects the class and
-grades what was collected with the course's own grader (`python -m autograder grade`).
+grades what was collected with the course's own grader (`python -m autograder grade`). The
+students run the student edition's nbgrader (its own fresh virtual environment, tests/edition.py),
+as on a hub whose image installs the edition; the instructor runs the repository's.
 
 Alice hands in the example class's complete notebook and Bob its partly wrong one
 (autograder/examples/): both must get exactly the scores autograder/README.md documents for those
@@ -31,8 +33,9 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
-from autograder.course import tool_env
+from autograder.course import copy_course, tool_env
 from conftest import ROOT
+from edition import environment
 
 CHAPTER = "00_getting_started"
 # the example class's notebooks (autograder/examples/) that the two students hand in
@@ -61,18 +64,6 @@ def documented_scores(chapter: str) -> dict[str, tuple[float, float]]:
     return scores
 
 
-def instructor_course(dest: Path) -> Path:
-    """What the instructor's course folder needs for the chapter: the configuration, the chapter's
-    source (solutions/) and release (chapters/). No gradebook, no submissions: grading makes them."""
-    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-    for folder in ("solutions", "chapters"):
-        shutil.copytree(ROOT / folder / CHAPTER, dest / folder / CHAPTER, ignore=ignore)
-    (dest / "autograder").mkdir()
-    shutil.copy(ROOT / "autograder" / "nbgrader_config.py", dest / "autograder" / "nbgrader_config.py")
-    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
-    return dest
-
-
 class Hub:
     """Users of one machine that share an nbgrader exchange: each has a home folder, and every
     command runs as on a hub, with the hub's nbgrader configuration and the user's own HOME."""
@@ -94,7 +85,7 @@ class Hub:
         return home
 
     def env(self, user: str) -> dict[str, str]:
-        env = tool_env()
+        env = tool_env() if user == "instructor" else environment()
         for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_PATH"):
             env.pop(name, None)  # everything Jupyter keeps per user goes into the user's own home
         env.update(HOME=str(self.home(user)), USER=user, LOGNAME=user, JUPYTERHUB_USER=user,
@@ -108,12 +99,12 @@ class Hub:
         assert result.returncode == 0, f"{step} failed:\n{result.stdout}\n{result.stderr}"
         return result
 
-    def nbgrader(self, step: str, user: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-        return self.run(step, user, [sys.executable, "-m", "nbgrader", *args], cwd)
+    def nbgrader(self, step: str, user: str, args: list[str], cwd: Path, python=sys.executable):
+        return self.run(step, user, [str(python), "-m", "nbgrader", *args], cwd)
 
 
-def test_release_fetch_submit_collect_grade(tmp_path):
-    course = instructor_course(tmp_path / "course")
+def test_release_fetch_submit_collect_grade(tmp_path, edition):
+    course = copy_course(tmp_path / "course")  # no gradebook, no submissions: grading makes them
     hub = Hub(tmp_path, course_id())
     expected = documented_scores(CHAPTER)
     assert expected["example-ada"][0] == expected["example-ada"][1] > expected["example-ben"][0] > 0
@@ -126,11 +117,13 @@ def test_release_fetch_submit_collect_grade(tmp_path):
     # 2. each student fetches it into their home, does the work in the fetched notebook, submits
     for student, example in HANDED_IN.items():
         home = hub.home(student)
-        hub.nbgrader(f"fetch_assignment ({student})", student, ["fetch_assignment", CHAPTER], cwd=home)
+        hub.nbgrader(f"fetch_assignment ({student})", student, ["fetch_assignment", CHAPTER], cwd=home,
+                     python=edition.python)
         fetched = home / CHAPTER / f"{CHAPTER}.ipynb"
         assert fetched.read_bytes() == released.read_bytes()
         shutil.copyfile(ROOT / "autograder" / "examples" / CHAPTER / f"{example}_{CHAPTER}.ipynb", fetched)
-        hub.nbgrader(f"submit ({student})", student, ["submit", CHAPTER, "--student", student], cwd=home)
+        hub.nbgrader(f"submit ({student})", student, ["submit", CHAPTER, "--student", student], cwd=home,
+                     python=edition.python)
     inbound = sorted(p.name.split("+")[0] for p in (hub.exchange / course_id() / "inbound").iterdir())
     assert inbound == sorted(HANDED_IN)
 

@@ -99,13 +99,25 @@ def sources_in(path: Path) -> list[str]:
     return []
 
 
+def scaffolding() -> set[str]:
+    """What a solution cell hands out with its exercise, outside nbgrader's solution markers
+    (e.g. ``extra_repr``): the solution cells of ``solutions/`` with every solution cut out."""
+    given = set()
+    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+                stub = re.sub(r"(?ms)^([ \t]*)### BEGIN SOLUTION$.*?^[ \t]*### END SOLUTION$", r"\1raise NotImplementedError()",
+                              cell.source)
+                given |= {normalized_body(node) for node in definitions(stub)}
+    return given
+
+
 def graded_answers() -> dict[str, list[str]]:
     """Where each graded answer lives in the repository, normalized body -> ``"what (where)"``: every
     definition in ``traintech/reference/`` (the references and their helpers) and in the solution
     cells of ``solutions/`` (but what the released chapter gives with the exercise)."""
     found = {}
-    given = {normalized_body(node) for path in sorted((ROOT / "chapters").glob("*/*.ipynb"))
-             for source in sources_in(path) for node in definitions(source)}  # handed out with an exercise (extra_repr)
+    given = scaffolding()
     for path in sorted((ROOT / "traintech" / "reference").glob("*.py")):
         for node in definitions(path.read_text()):
             if (body := normalized_body(node)) is not None and body not in given:
@@ -141,7 +153,8 @@ def test_the_edition_holds_the_chapters_the_helpers_and_the_project(edition):
         assert required in names
     assert any(n.startswith("traintech/assets/") for n in names), "the pre-trained network is missing"
     tops = {n.split("/")[0] for n in names}
-    assert tops == {"chapters", "traintech", "README.md", "Makefile", "course.mk", "pyproject.toml", "environment.yml"}
+    assert tops == {"chapters", "traintech", "README.md", "Makefile", "course.mk", "pyproject.toml", "environment.yml",
+                    "nbgrader_config.py"}
     assert not any(n.startswith("traintech/reference") for n in names)
 
 
@@ -220,6 +233,7 @@ FORBIDDEN = {
     "a solution marker": re.compile(r"(BEGIN|END) (SOLUTION|MARK SCHEME)"),
     "a pointer to solutions/": re.compile(r"solutions/"),
     "an example submission": re.compile(r"autograder/examples|example-[a-z]+_\d\d_"),
+    "a pointer to the instructor's tools": re.compile(r"autograder/|autograder\.checks"),
     "a promise of solutions": re.compile(r"\bsolutions?\b|\bmodel answers?\b", re.IGNORECASE),
 }
 
@@ -235,7 +249,8 @@ def text_of(path: Path) -> str:
 
 def test_no_file_holds_a_hidden_test_a_marker_an_example_or_a_pointer_to_solutions(edition):
     found = [f"{path.relative_to(edition.folder)}: {what} ({match.group(0)!r})"
-             for path in edition_files(edition.folder) if path.suffix in (".py", ".ipynb", ".md", ".toml", ".yml", ".mk", "")
+             for path in edition_files(edition.folder)
+             if path.suffix in (".py", ".ipynb", ".md", ".toml", ".yml", ".mk", "") or path.name == "expected.json"
              for what, pattern in FORBIDDEN.items() if (match := pattern.search(text_of(path)))]
     assert not found, "\n".join(found)
     assert not [p for p in edition_files(edition.folder) if "example" in p.name]
@@ -245,7 +260,8 @@ def test_the_text_checks_catch_what_they_look_for(tmp_path):
     """The patterns above find each thing in the form the repository has it."""
     solution = ROOT / "solutions" / "00_getting_started" / "00_getting_started.ipynb"
     text = text_of(solution) + "\n" + text_of(ROOT / "README.md") + "\n" + (ROOT / "autograder" / "README.md").read_text()
-    for what in ("a hidden test", "a solution marker", "a pointer to solutions/", "a promise of solutions"):
+    for what in ("a hidden test", "a solution marker", "a pointer to solutions/", "a promise of solutions",
+                 "a pointer to the instructor's tools"):
         assert FORBIDDEN[what].search(text), what
     assert FORBIDDEN["an example submission"].search(
         " ".join(p.name for p in (ROOT / "autograder" / "examples" / "01_regularization").iterdir()))
@@ -256,6 +272,8 @@ def test_visible_checks_pass_on_another_processor(edition, chapter):
     """The edition's reference data were computed on this machine; a student's runs elsewhere.
     The pasted chapter's graded cells (its experiments skipped, as the grader skips them) pass
     with PyTorch's three CPU layers lowered below this machine's."""
+    if simulated_cpu.in_effect(environment())["aten"] == "DEFAULT":
+        pytest.skip("this processor already runs PyTorch's lowest setting: no other processor to simulate")
     notebook = ExecutedNotebook(edition.chapter(chapter), edition, skip="experiment",
                                 env=simulated_cpu.environment("lowered", environment()))
     try:
@@ -300,3 +318,29 @@ def test_make_test_validates_the_student_s_chapters(edition, tmp_path):
                             env=environment(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "every chapter passes its visible tests" in result.stdout
+
+
+def test_the_expected_data_are_those_of_the_released_visible_checks_only(edition):
+    """traintech/expected.json holds the reference data of exactly the visible checks the released
+    chapters run against a left-out reference: none of a hidden check."""
+    keys = {key.rsplit(" ", 1)[0] for key in json.loads((edition.folder / "traintech" / "expected.json").read_text())}
+    calls = set()
+    for path in sorted((edition.folder / "chapters").glob("*/*.ipynb")):
+        for source in sources_in(path):
+            for name, refs in re.findall(r"^run\((collect_\w+),.*reference=\[([^\]]*)\]\)$", source, re.M):
+                refs = [r.strip().strip("'\"") for r in refs.split(",")]
+                if any(r.startswith("traintech.reference.") for r in refs):
+                    calls.add(f"{name}({', '.join(refs)})")
+    assert len(calls) > 40 and keys == calls
+
+
+def test_validating_runs_a_chapter_as_grading_does(edition):
+    """The edition's nbgrader_config.py (make test, the Validate button) has the course's cell
+    timeout and kernel extension: a chapter that grading accepts validates."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    course = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "autograder")).load_config().Execute
+    theirs = PyFileConfigLoader("nbgrader_config.py", path=str(edition.folder)).load_config().Execute
+    assert theirs.timeout == course.timeout > 30  # nbgrader's default, 30 s, interrupts chapter 1's experiments
+    assert list(theirs.extra_arguments) == list(course.extra_arguments)
+

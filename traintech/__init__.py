@@ -1,1 +1,1 @@
-"""Training Techniques: reference implementations and course helpers."""
+"""Training Techniques: the course's helpers (data, training, plots, tests and checks, diagnostics)."""

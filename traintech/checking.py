@@ -1,7 +1,7 @@
 """How a graded test cell runs a check, in the notebook and in the grader.
 
-Every autograded test cell of the course is generated from a *check*
-(``autograder/checks/``): a pair of plain functions.
+Every autograded test cell of the course is generated from one of the course's *checks*:
+a pair of plain functions.
 
 - ``collect(answer, ...)`` calls the learner's functions on inputs it builds itself (seeded)
   and returns **data**: tensors, numbers, strings, lists, dicts, dtypes.
@@ -215,10 +215,16 @@ def _reference(item: Any) -> Any:
 EXPECTED = "expected.json"  # in the student edition's traintech: the visible checks' reference data
 
 
-def expected_key(collect: str, reference: list[str]) -> str:
-    """Where the student edition files the reference data of a visible check: the name of its
-    ``collect`` and its references' dotted names (unique in the course)."""
-    return f"{collect}({', '.join(reference)})"
+def expected_key(collect: Callable, reference: list[str]) -> str:
+    """Where the student edition files the reference data of a visible check: its ``collect``'s
+    name, its references' dotted names (unique in the course) and a digest of the ``collect``'s
+    source, so that a check changed since the edition was built is told apart."""
+    import hashlib
+    import inspect
+    import textwrap
+
+    source = textwrap.dedent(inspect.getsource(collect)).strip()
+    return f"{collect.__name__}({', '.join(reference)}) {hashlib.sha256(source.encode()).hexdigest()[:12]}"
 
 
 def _reference_data(collect: Callable, reference: list) -> Any:
@@ -230,7 +236,7 @@ def _reference_data(collect: Callable, reference: list) -> Any:
     except ModuleNotFoundError as err:
         if not (err.name or "").startswith("traintech.reference"):
             raise
-        return _expected_data(expected_key(collect.__name__, list(reference)))
+        return _expected_data(collect, list(reference))
     return roundtrip(collect(*objects))
 
 
@@ -242,12 +248,20 @@ def _expected_table() -> dict:
     return json.loads(source.read_text()) if source.is_file() else {}
 
 
-def _expected_data(key: str) -> Any:
+def _expected_data(collect: Callable, reference: list[str]) -> Any:
     table = _expected_table()
-    if key not in table:
-        raise RuntimeError(f"the reference data of {key} is missing from traintech/{EXPECTED}: this check "
-                           f"cannot run here; reinstall the course (`make` in its folder)")
-    return decode(table[key])
+    try:
+        key = expected_key(collect, reference)
+    except (OSError, TypeError):  # no source to read: a collect defined where Python keeps none
+        key = None
+    if key in table:
+        return decode(table[key])
+    named = f"{collect.__name__}({', '.join(reference)}) "
+    why = ("was changed after the course's helpers you installed were built" if any(k.startswith(named) for k in table)
+           else "is not one the course's helpers you installed were built with")
+    raise RuntimeError(f"this check ({collect.__name__}) {why}: your notebook and your course folder come from "
+                       f"different releases. Ask your instructor for the current course folder (or image) and "
+                       f"install it; your answers are not the problem.")
 
 
 def run(collect: Callable, judge: Callable, *answers: Any, reference: list = (), namespace: dict | None = None) -> None:

@@ -4,8 +4,7 @@ A good initialization keeps the scale of the signal roughly constant through dep
 (Glorot & Bengio, 2010; He et al., 2015). These helpers measure it:
 
 - :func:`unit_stats` counts the dead ReLU and saturated tanh units of each nonlinearity
-  (chapter 3's exercise ``activation_stds`` measures each layer's std; its reference is in
-  :mod:`traintech.reference.diagnostics`);
+  (each layer's std is chapter 3's exercise ``activation_stds``: not a helper);
 - :func:`gradient_norms` measures each layer's parameter gradient after one backward
   pass;
 - :func:`plot_layer_stats` and :func:`plot_activation_histograms` draw them.

@@ -544,7 +544,7 @@ def free_names(node, local: tuple = ()) -> list[ast.AST]:
     of an enclosing function, class body or comprehension: top-level names and imported
     modules (an import inside a function still names the module), outermost attribute chains
     only. The one reading of scopes behind both "implemented from primitives" checks: this
-    one, inside the learner's kernel, and ``autograder/verdict.py``'s, outside it."""
+    one, inside the learner's kernel, and the grader's, outside it."""
     if isinstance(node, _SCOPES):
         outer, body, params = _scope(node)
         found = [n for child in outer for n in free_names(child, local)]

@@ -64,7 +64,9 @@ def judge_snr_more(got, ref, context):
 
 def collect_properties(add_noise):
     """The noise is random Gaussian noise from the generator, the input is untouched, and the code is your own."""
-    x = torch.sin(torch.linspace(0, 100, 20_000))
+    # a triangle wave of whole numbers / 50: exact on every processor (sin's last bits are not),
+    # so the student edition's reference data, computed elsewhere, hold this very waveform
+    x = (torch.arange(20_000) % 200 - 100).abs().float() / 50 - 1
     before = x.clone()
     y = add_noise(x, 6.0, generator=torch.Generator().manual_seed(0))
     return {"x": before, "waveform after add_noise": x, "add_noise(x, 6.0)": y,
