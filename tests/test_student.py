@@ -344,3 +344,92 @@ def test_validating_runs_a_chapter_as_grading_does(edition):
     assert theirs.timeout == course.timeout > 30  # nbgrader's default, 30 s, interrupts chapter 1's experiments
     assert list(theirs.extra_arguments) == list(course.extra_arguments)
 
+
+
+# ----------------------------------------------------------------------------- helpers that would be answers
+
+
+def _helpers() -> dict[str, object]:
+    """Every public function and class of the edition's traintech (the package without its
+    ``reference`` subpackage), by dotted name, but those with side effects outside their result:
+    a CLI entry point and ``checking.record`` write files (``record(1)`` closes stdout),
+    ``kernel.load_ipython_extension`` reroutes this process's warnings."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import traintech
+
+    found = {}
+    for info in pkgutil.walk_packages(traintech.__path__, "traintech."):
+        if info.name.startswith("traintech.reference"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (not name.startswith("_") and name not in ("main", "record", "load_ipython_extension")
+                    and (inspect.isfunction(obj) or inspect.isclass(obj))
+                    and getattr(obj, "__module__", None) == info.name):
+                found[f"{info.name}.{name}"] = obj
+    return found
+
+
+class _DataOnly:
+    """A judge's context that asks nothing about the code: what the helper computes is all that counts."""
+
+    def no_delegation(self, name, forbidden):
+        pass
+
+
+def _earns_full_marks(chapter: str, exercise, helper) -> bool:
+    """Whether ``helper``, in place of the exercise, passes every check of every cell (hidden ones
+    too), judged on its data alone (the purity check left out: it fails any helper by its name)."""
+    import signal
+    import warnings
+
+    from autograder.verdict import reference_data
+    from traintech.checking import _reference, roundtrip
+
+    names = references(chapter)
+
+    def timeout(signum, frame):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    try:
+        for cell in exercise.cells:
+            for check, ref in zip(cell.checks, reference_data(chapter, cell.grade_id)):
+                args = [helper if n == exercise.name else _reference(names[n]) for n in check.uses]
+                signal.alarm(10)
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        check.judge(roundtrip(check.collect(*args)), ref, _DataOnly())
+                except BaseException:  # noqa: BLE001 - any failure, crash or exit: not an answer
+                    return False
+                finally:
+                    signal.alarm(0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return True
+
+
+def test_no_helper_of_the_edition_computes_a_graded_answer():
+    """A helper that computes a graded answer counts as the answer: no public function or class of
+    the edition's traintech, put in place of any exercise, earns that exercise's full marks on
+    what it computes. (Before the split, the reference itself would have: the last assertion.)"""
+    import matplotlib.pyplot as plt
+
+    from autograder.checks import exercises
+
+    helpers = _helpers()
+    assert "traintech.diagnostics.unit_stats" in helpers and len(helpers) > 30
+    found = []
+    for chapter in chapter_ids():
+        for exercise in exercises(chapter).values():
+            found += [f"{dotted} earns {exercise.name}'s full marks" for dotted, helper in helpers.items()
+                      if _earns_full_marks(chapter, exercise, helper)]
+            plt.close("all")
+    assert not found, "\n".join(found)
+    from traintech.reference.diagnostics import activation_stds
+
+    assert _earns_full_marks("03_initialization", exercises("03_initialization")["activation_stds"], activation_stds)
