@@ -86,11 +86,8 @@ def grade_me_command(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / SELF).mkdir()
         shutil.copy2(notebook, Path(tmp) / SELF / notebook.name)
-        grade_args = argparse.Namespace(
-            course=root, chapter=args.chapter, submissions=[Path(tmp)], out=out, jobs=1,
-            student_pattern=DEFAULT_STUDENT_PATTERN, time_limit=TIME_LIMIT, cell_timeout=None,
-            memory_limit=MEMORY_LIMIT / 2**30, sandbox="auto", experiments="skip")
-        status = grade_command(grade_args)
+        status = main(["grade", tmp, "--chapter", args.chapter, "--course", str(root), "--out", str(out),
+                       "--jobs", "1"])  # `grade` exactly, with its own defaults
     feedback = out / SELF / "feedback.html"
     if status == 0:
         print(f"\nyour feedback page: {feedback}")

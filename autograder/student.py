@@ -40,12 +40,13 @@ traintech = ["assets/*", "expected.json"]
 """
 
 
-def expected(chapter: str, root: Path = ROOT) -> dict:
+def expected(chapter: str) -> dict:
     """The reference data of the chapter's visible checks whose reference is left out of the
-    edition, filed as ``traintech.checking.run`` looks for it."""
-    from traintech.checking import _reference, encode, expected_key
+    edition (as the grader computes it), filed as ``traintech.checking.run`` looks for it."""
+    from traintech.checking import expected_key
 
     from .checks import cells, references
+    from .verdict import reference_encoded
 
     names = references(chapter)
     data = {}
@@ -57,7 +58,7 @@ def expected(chapter: str, root: Path = ROOT) -> dict:
             key = expected_key(check.collect, dotted)  # what run() looks up
             if key in data:
                 raise RuntimeError(f"two visible checks of {chapter} are filed as {key}: rename one collect")
-            data[key] = encode(check.collect(*map(_reference, dotted)))
+            data[key] = reference_encoded(chapter, check)
     return data
 
 
@@ -106,7 +107,7 @@ def build(out: Path = ROOT / "dist", root: Path = ROOT) -> Path:
         shutil.copytree(course / "chapters", folder / "chapters")
     expected_data = {}
     for chapter in chapter_ids(root):
-        expected_data.update(expected(chapter, root))
+        expected_data.update(expected(chapter))
     shutil.copytree(root / "traintech", folder / "traintech",
                     ignore=functools.partial(_package_files, root / "traintech"))
     from traintech.checking import EXPECTED

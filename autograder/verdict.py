@@ -168,12 +168,16 @@ def read_data(path: Path, count: int) -> list:
 _REFERENCE: dict[tuple[str, str], list] = {}
 
 
-def _reference_encoded(chapter: str, cell: Cell) -> list:
+def reference_encoded(chapter: str, check: Check) -> Any:
+    """``check``'s ``collect`` run on the chapter's references, encoded (JSON-ready)."""
     from traintech.checking import _reference, encode
 
     names = references(chapter)
-    return [json.loads(json.dumps(encode(check.collect(*[_reference(names[n]) for n in check.uses]))))
-            for check in cell.checks]
+    return json.loads(json.dumps(encode(check.collect(*[_reference(names[n]) for n in check.uses]))))
+
+
+def _reference_encoded(chapter: str, cell: Cell) -> list:
+    return [reference_encoded(chapter, check) for check in cell.checks]
 
 
 def reference_data(chapter: str, grade_id: str) -> list:
