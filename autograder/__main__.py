@@ -9,6 +9,8 @@
     python -m autograder grade-me --chapter ID [NOTEBOOK] [--open]
                                                  self-study: grade your own notebook as an instructor would
     python -m autograder student [--out DIR]     build the student edition for a graded class (dist/)
+    python -m autograder gradescope --chapter ID [--out DIR] [--hidden-messages WHEN] [--time-limit S]
+                                                 build a chapter's Gradescope autograder (dist/gradescope/)
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from .course import ROOT, chapter_ids
 from .processes import MEMORY_LIMIT, TIME_LIMIT
+from .gradescope import DEFAULTS, VISIBILITY
 from .intake import DEFAULT_STUDENT_PATTERN, collect
 
 
@@ -164,6 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     me.add_argument("--open", action="store_true", help="open the feedback page in a browser")
     st = commands.add_parser("student", help="build the student edition for a graded class (dist/)")
     st.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
+    gs = commands.add_parser("gradescope", help="build a chapter's Gradescope autograder bundle (dist/gradescope/)")
+    gs.add_argument("--chapter", required=True, help=f"one of {', '.join(chapter_ids())}")
+    gs.add_argument("--out", type=Path, default=ROOT / "dist" / "gradescope", help="output folder (default: dist/gradescope/)")
+    gs.add_argument("--hidden-messages", choices=VISIBILITY, default=DEFAULTS["hidden_messages"],
+                    help="when students see the message of a test that failed one of its hidden tests "
+                         f"(default {DEFAULTS['hidden_messages']}: once you publish the grades)")
+    gs.add_argument("--time-limit", type=float, default=DEFAULTS["time_limit"],
+                    help=f"seconds the notebook may run, graded once or twice (default {DEFAULTS['time_limit']}, "
+                         f"inside Gradescope's default limit of 10 minutes: raise both together)")
     for command in (gr, ex, me):
         command.add_argument("--course", type=Path, default=ROOT,
                              help="the nbgrader course folder whose gradebook records the grades (default: this repository)")
@@ -178,6 +190,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "grade-me":
         return grade_me_command(args)
+    if args.command == "gradescope":
+        from .gradescope import build
+
+        try:
+            bundle = build(args.chapter, args.out.resolve(), hidden_messages=args.hidden_messages,
+                           time_limit=args.time_limit)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        print(f"Gradescope autograder of {args.chapter}: {bundle} ({bundle.stat().st_size / 1e6:.1f} MB)\n"
+              f"upload it in the assignment's Configure Autograder page (see autograder/README.md, Gradescope)")
+        return 0
     if args.command == "student":
         from .student import build
 

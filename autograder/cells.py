@@ -19,9 +19,8 @@ import types
 from pathlib import Path
 
 from .checks import Cell, Check, Exercise, exercises, references
-from .course import ROOT, is_test_cell
+from .course import HIDDEN_BEGIN, HIDDEN_END, ROOT, is_test_cell
 
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 _SHARED = ("torch", "traintech", "math", "numpy", "random", "collections", "itertools")  # importable in a kernel
 
 

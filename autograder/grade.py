@@ -35,16 +35,16 @@ from .course import ROOT, tool_env
 from .experiments import MODES, worth_running
 from .gradebook import class_gradebook, merge_into_class, refresh, scores_from
 from .intake import Submission
-from .notebooks import kernel_death, read, test_messages, repair, tampering, unreadable
-from .preprocessors import OUTSIDE_FAILED
+from .notebooks import hidden_failures, kernel_death, read, test_messages, repair, tampering, unreadable
 from .processes import MEMORY_LIMIT, TIME_LIMIT, kill_leftovers, reason, run_nbgrader
-from .results import CellResult, GradedCell, StudentResult, graded_cells
+from .results import OUTSIDE_FAILED, CellResult, GradedCell, StudentResult, graded_cells
 
 # nbgrader's gradebook API makes SQLAlchemy warn about its own autoflush ("Object of type
 # <SubmittedAssignment> not in session ..."), from several grading threads: harmless, and not
 # the instructor's business. (A process-wide filter: catch_warnings is not thread-safe.)
 warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", module=r"nbgrader")
 REFERENCES = "references.json"  # in each grading's course: the checks' reference data
+KERNEL_DATA = "kernel-references.json"  # the same, as an isolated kernel reads it (verdict.kernel_table)
 
 
 def _nbgrader(args: list[str], cwd: Path, what: str, env: dict | None = None) -> None:
@@ -72,7 +72,7 @@ def prepare_master(chapter: str, work: Path, root: Path = ROOT) -> Path:
     # the checks outside the kernel compare with the reference solution: computed once, here
     from .verdict import save_references
 
-    save_references(chapter, master / "autograder" / REFERENCES)
+    save_references(chapter, master / "autograder" / REFERENCES, kernel=master / "autograder" / KERNEL_DATA)
     return master
 
 class _NotGradable(Exception):
@@ -80,15 +80,16 @@ class _NotGradable(Exception):
 
 def grade_one(submission: Submission, chapter: str, master: Path, work: Path, cells: list[GradedCell],
               threads: int = 1, timeout: float = TIME_LIMIT, cell_timeout: float | None = None,
-              memory_limit: int | None = MEMORY_LIMIT, sandboxed: bool = False,
+              memory_limit: int | None = MEMORY_LIMIT, isolation: str = "none",
               experiments: str = "skip") -> StudentResult:
     """Autograde one submission in its own copy of the master course; never raises.
 
     ``timeout``: the whole notebook's limit, in seconds (then nothing is graded);
     ``cell_timeout``: each cell's (then that cell fails, the rest is graded; default: the
     course configuration's ``Execute.timeout``); ``memory_limit``: the bytes the grading
-    process and the kernel may each map (POSIX), beyond which allocations fail; ``sandboxed``:
-    run the kernel in a bubblewrap sandbox (``autograder/sandbox.py``); ``experiments``: "skip"
+    process and the kernel may each map (POSIX), beyond which allocations fail; ``isolation``:
+    "sandbox" runs the kernel in a bubblewrap sandbox, "user:NAME" as the unprivileged user NAME
+    (``autograder/sandbox.py``), "none" as the grader; ``experiments``: "skip"
     the chapter's experiment cells, or "run" them (``autograder/experiments.py``)."""
     result = StudentResult(submission.student, submission.origin)
     start = time.monotonic()
@@ -112,7 +113,7 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
         if stamp.is_file():
             shutil.copyfile(stamp, target.parent / "timestamp.txt")
         attempt = dict(submission=submission, chapter=chapter, threads=threads, timeout=timeout,
-                       cell_timeout=cell_timeout, memory_limit=memory_limit, sandboxed=sandboxed)
+                       cell_timeout=cell_timeout, memory_limit=memory_limit, isolation=isolation)
         # The kernel's connection file, hence its command line, is in a folder of this grading's
         # own: afterwards, whatever still runs from there is killed.
         sockets = Path(tempfile.mkdtemp(prefix="tt-kernel-"))
@@ -135,6 +136,9 @@ def grade_one(submission: Submission, chapter: str, master: Path, work: Path, ce
         result.note = ". ".join(n for n in notes if n)
         result.cells = scores_from(course / "autograder" / "gradebook.db", chapter, submission.student, cells,
                                     messages, result.problem)
+        hidden = hidden_failures(autograded) if result.autograded else set()
+        for cell in result.cells:
+            cell.hidden = cell.cell.name in hidden and bool(cell.message)
         if result.problem:  # nothing was graded: no written answer waits for a grader either
             result.cells = [CellResult(c.cell, 0.0, "failed", result.problem) if c.score is None else c
                             for c in result.cells]
@@ -178,7 +182,7 @@ def _grade_again(course: Path, again: Path, master: Path, target: Path, cells: l
     return f"{why}: it scored no higher, so the grading without them counts"
 
 def _autograde(course: Path, sockets: Path, submission: Submission, chapter: str, threads: int, timeout: float,
-               cell_timeout: float | None, memory_limit: int | None, sandboxed: bool,
+               cell_timeout: float | None, memory_limit: int | None, isolation: str,
                experiments: str) -> tuple[str, Path]:
     """Run ``nbgrader autograde`` on the submission placed in ``course``, its kernel's files in
     ``sockets``: (why nothing was graded, or ""; the autograded notebook)."""
@@ -197,12 +201,20 @@ def _autograde(course: Path, sockets: Path, submission: Submission, chapter: str
         # runs in the notebook's folder, nbgrader in the course's) and short (unix limit ~100).
         args += ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / 'k'}"]
     autograded = course / "autograder" / "autograded" / submission.student / chapter / f"{chapter}.ipynb"
-    if sandboxed:  # the kernel sees its own folder and what it needs to run, nothing else
-        from .sandbox import KERNEL_NAME, install_kernel
+    if isolation != "none":  # the kernel sees its own folders and what it needs to run, nothing else
+        from .sandbox import KERNEL_NAME, install_kernel, kill_user, user_kernel
 
-        env["JUPYTER_PATH"] = str(install_kernel(sockets, autograded.parent))
+        table = sockets / KERNEL_DATA  # the references' data: the kernel cannot import them
+        shutil.copyfile(course / "autograder" / KERNEL_DATA, table)
+        user = isolation.partition("user:")[2]
+        env["JUPYTER_PATH"] = str(user_kernel(sockets, user, table) if user else
+                                  install_kernel(sockets, autograded.parent, table))
         args.append(f"--Execute.kernel_name={KERNEL_NAME}")
-    code, output = run_nbgrader(course, args, env, timeout, memory_limit, marker=str(sockets))
+    try:
+        code, output = run_nbgrader(course, args, env, timeout, memory_limit, marker=str(sockets))
+    finally:
+        if isolation.startswith("user:"):  # whatever the kernel left running, however it hid
+            kill_user(isolation.partition("user:")[2])
     if code is None:
         return f"timed out: the notebook ran longer than the limit of {timeout:g} s and was stopped", autograded
     if code != 0 or not autograded.exists():
@@ -236,14 +248,16 @@ def sandbox_problem(sandbox: str = "auto") -> str | None:
 def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int = 1, root: Path = ROOT,
               progress: bool = True, time_limit: float = TIME_LIMIT, cell_timeout: float | None = None,
               memory_limit: int | None = MEMORY_LIMIT, sandbox: str = "auto",
-              experiments: str = "skip") -> list[StudentResult]:
+              experiments: str = "skip", isolation: str | None = None) -> list[StudentResult]:
     """Grade every submission, ``jobs`` at a time, recording each in the class gradebook of the
     course at ``root``; results in the order of the student ids.
 
     ``sandbox``: "auto" runs each kernel in a bubblewrap sandbox where possible, and warns
     loudly where not; "require" refuses to grade without one; "off" never uses one.
     ``experiments``: "skip" (the default) does not run the chapter's experiment cells, which
-    earn no points; "run" runs every cell (``autograder/experiments.py``)."""
+    earn no points; "run" runs every cell (``autograder/experiments.py``). ``isolation``: the
+    kernel's, decided by the caller ("sandbox", "user:NAME" or "none", see ``grade_one``) instead of
+    by ``sandbox``."""
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
     if not time_limit > 0 or (cell_timeout is not None and not cell_timeout > 0):
@@ -256,7 +270,8 @@ def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int
     source = root / "solutions" / chapter / f"{chapter}.ipynb"
     if not source.exists():
         raise ValueError(f"unknown chapter {chapter!r}: {source} does not exist")
-    sandboxed = sandbox != "off" and not sandbox_problem(sandbox)
+    if isolation is None:
+        isolation = "sandbox" if sandbox != "off" and not sandbox_problem(sandbox) else "none"
     cells = graded_cells(source)
     work.mkdir(parents=True, exist_ok=True)
     master = prepare_master(chapter, work, root)
@@ -270,7 +285,7 @@ def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int
     with ThreadPoolExecutor(max_workers=jobs) as pool, tqdm(total=len(submissions), desc=f"grading {chapter}",
                                                              disable=not progress, unit="notebook") as bar:
         futures = [pool.submit(grade_one, s, chapter, master, work, cells, threads, time_limit, cell_timeout,
-                               memory_limit, sandboxed, experiments) for s in submissions]
+                               memory_limit, isolation, experiments) for s in submissions]
         for future in as_completed(futures):
             result = future.result()
             try:  # one writer: the class gradebook is written from this thread only

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import nbformat
 
-from .course import is_test_cell
+from .course import HIDDEN_BEGIN, is_test_cell
 from .experiments import NOT_RUN_NOTE
-from .preprocessors import KERNEL_DIED, NOT_RUN
 from .processes import ANSI
-from .results import MESSAGE_LIMIT
+from .results import KERNEL_DIED, MESSAGE_LIMIT, NOT_RUN
 
 
 
@@ -74,6 +73,30 @@ def test_messages(autograded: Path) -> dict[str, str]:
                 found[grade_id] = "wrote to stderr: " + ANSI.sub("", output.get("text", ""))
                 break
     return {k: v[:MESSAGE_LIMIT] + ("…" if len(v) > MESSAGE_LIMIT else "") for k, v in found.items()}
+
+
+def hidden_failures(autograded: Path) -> set[str]:
+    """The test cells that failed in one of their hidden tests (their message is a hidden test's),
+    read from the autograded notebook: the line of the cell the error's traceback starts at comes
+    after the cell's ``### BEGIN HIDDEN TESTS``."""
+    import re
+
+    found = set()
+    for cell in read(autograded).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        lines = cell.source.splitlines()
+        if not grade_id or not is_test_cell(cell) or HIDDEN_BEGIN not in (line.strip() for line in lines):
+            continue
+        begin = 1 + [line.strip() for line in lines].index(HIDDEN_BEGIN)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            frames = (re.search(r"Cell In\[\d+\], line (\d+)", ANSI.sub("", line)) for line in output.get("traceback", []))
+            top = next((int(m.group(1)) for m in frames if m), None)
+            if top is not None and top > begin:
+                found.add(grade_id)
+            break
+    return found
 
 
 def tampering(submitted: Path, release: Path) -> list[str]:

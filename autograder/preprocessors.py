@@ -29,11 +29,9 @@ from traitlets import Enum, Integer, Unicode
 from traitlets.config import Configurable
 
 from .course import is_test_cell
+from .results import KERNEL_DIED, NOT_RUN, OUTSIDE_FAILED
 from .experiments import MODES, NOT_RUN_NOTE, RUN_NOTE, experiment_ids, is_experiment, needed
 
-KERNEL_DIED = "KernelDied"
-NOT_RUN = "NotRun"
-OUTSIDE_FAILED = "OutsideCheckFailed"  # = autograder.verdict.OUTSIDE_FAILED
 TRUNCATED = "\n... output truncated: {} more bytes were not kept (limit {} bytes per cell) ...\n"
 
 

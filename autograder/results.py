@@ -10,6 +10,10 @@ from pathlib import Path
 
 
 MESSAGE_LIMIT = 600
+# The errors the grader writes into a graded notebook (autograder/preprocessors.py), by name
+KERNEL_DIED = "KernelDied"  # the kernel died in this cell
+NOT_RUN = "NotRun"  # a cell after the kernel died
+OUTSIDE_FAILED = "OutsideCheckFailed"  # the check made outside the kernel failed (autograder/verdict.py)
 RECORD = "grading.json"  # the class's detailed results, kept in the output folder for `export`
 _TEMPLATE = Path(__file__).with_name("feedback.html.j2")
 
@@ -30,6 +34,7 @@ class CellResult:
     status: str  # "passed", "failed", "needs manual grading" or "graded" (by hand)
     message: str = ""  # why an automatic test failed
     comment: str = ""  # the grader's comment, from formgrader
+    hidden: bool = False  # the message is a hidden test's (Gradescope shows it when told to)
 
 @dataclass
 class StudentResult:
@@ -98,26 +103,51 @@ def graded_cells(source: Path) -> list[GradedCell]:
                                     float(meta.get("points", 0)), manual))
     return cells
 
-def results_json(result: StudentResult) -> dict:
+def results_json(result: StudentResult, hidden_messages: str | None = None, isolation: str = "") -> dict:
     """Gradescope's autograder results format for one student: the automatic tests, and the
-    written answers once they are graded."""
+    written answers once they are graded.
+
+    ``hidden_messages``: for Gradescope itself, when students see the message of a test cell that
+    failed in one of its hidden tests ("after_published", ...): the cell's test shows its name and
+    points at once, and a test without points, of that visibility, the message. Written answers,
+    which Gradescope cannot grade, are left out then (a line says so) and the score is the
+    automatic one. ``isolation``: a sentence on how the notebook ran, added to the output."""
+    gradescope = hidden_messages is not None
     output = f"Automatic score {result.score:g} / {result.max_score:g}."
-    if result.manual_max:
+    written = [c for c in result.cells if c.cell.manual]
+    if written and gradescope:
+        output += (f" Written answers ({', '.join(c.cell.name for c in written)}; {result.manual_max:g} points) are "
+                   f"not graded here: your instructor grades them by hand.")
+    elif result.manual_max:
         output += (f" Written answers: {result.manual_score:g} / {result.manual_max:g}"
                    + (f" ({result.pending} still to be graded by hand)." if result.pending else "."))
     if result.problem:
         output += f" Problem: {result.problem}"
     if result.note:
         output += f" Note: {result.note}"
+    if isolation:
+        output += f" {isolation}"
     tests = []
     for c in result.cells:
-        if c.score is None:
+        if c.score is None or (gradescope and c.cell.manual):
             continue
         message = "\n".join(m for m in (c.message, c.comment) if m)
+        later = gradescope and c.hidden and hidden_messages != "visible"
         tests.append({"name": c.cell.name, "score": c.score, "max_score": c.cell.points,
-                      "status": "passed" if c.score >= c.cell.points else "failed", "output": message,
+                      "status": "passed" if c.score >= c.cell.points else "failed",
+                      "output": HIDDEN_LATER[hidden_messages] if later else message,
                       "visibility": "visible"})
-    return {"score": result.total, "execution_time": round(result.seconds, 1), "output": output, "tests": tests}
+        if later:
+            tests.append({"name": f"{c.cell.name}: the hidden test's message", "status": "failed",
+                          "output": message, "visibility": hidden_messages})
+    score = result.score if gradescope else result.total
+    return {"score": score, "execution_time": round(result.seconds, 1), "output": output, "tests": tests}
+
+
+_LATER = "failed one of its hidden tests: its message is shown {}"
+HIDDEN_LATER = {"after_published": _LATER.format("once the grades are published (a separate test, below)"),
+                "after_due_date": _LATER.format("after the due date (a separate test, below)"),
+                "hidden": _LATER.format("to your instructor only")}
 
 
 def feedback_html(result: StudentResult, chapter: str) -> str:

@@ -13,6 +13,17 @@ capabilities, even when the grader runs as root.
 
 Where bubblewrap is missing or cannot create namespaces, the grader warns loudly and
 grades without a sandbox (``--sandbox require`` refuses instead).
+
+Either way an isolated kernel cannot see the graded exercises' references
+(``traintech/reference/``) nor the grader's package (``autograder/``, the hidden tests): the
+grader hands it the chapter's reference data instead (``$TRAINTECH_EXPECTED``, a file in its
+runtime folder), which its test cells judge with.
+
+Where namespaces are not allowed (a Docker container such as Gradescope's) but the grader runs
+as root, the kernel can run as an unprivileged user instead (``user_kernel``): ordinary file
+permissions keep it out of the course, the references and the results (the caller makes them
+unreadable for others: ``protect``); it works in a folder of its own, and every process of that
+user is killed after each grading.
 """
 from __future__ import annotations
 
@@ -24,7 +35,10 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from traintech.kernel import KERNEL_TABLE
+
 KERNEL_NAME = "tt-sandbox"
+LEFT_OUT = "reference"  # traintech's subpackage of the graded exercises' references
 SYSTEM = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/sys/devices/system/cpu"]
 
 
@@ -59,13 +73,25 @@ def _readable() -> list[str]:
     return [p for p in unique if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in unique)]
 
 
+def hidden_from_kernels() -> list[str]:
+    """What no isolated kernel may read: the graded exercises' references and the grader's package
+    (its checks are the hidden tests), wherever this Python imports them from."""
+    import traintech
+
+    return [str(Path(traintech.__file__).resolve().parent / LEFT_OUT), str(Path(__file__).resolve().parent)]
+
+
 def _base_arguments() -> list[str]:
     args = ["--die-with-parent", "--unshare-all", "--cap-drop", "ALL", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/tmp", "--setenv", "HOME", "/tmp", "--unsetenv", "JUPYTER_PATH",
             # ipykernel exits when its parent is not the process that started it: in the sandbox it never is
             "--unsetenv", "JPY_PARENT_PID"]
-    for path in _readable():
+    readable = _readable()
+    for path in readable:
         args += ["--ro-bind", path, path]
+    for path in hidden_from_kernels():  # an empty folder over each, where a readable one holds it
+        if any(path.startswith(r.rstrip("/") + "/") for r in readable) and os.path.isdir(path):
+            args += ["--tmpfs", path]
     return args
 
 
@@ -77,25 +103,122 @@ def arguments(writable: list[Path], cwd: Path) -> list[str]:
     return args + ["--chdir", str(cwd)]
 
 
-def install_kernel(runtime: Path, notebook_dir: Path) -> Path:
-    """Write a kernel spec, ``tt-sandbox``, that starts the usual Python kernel in the
-    sandbox, with ``notebook_dir`` and ``runtime`` writable. Returns the folder to put on
-    ``JUPYTER_PATH`` (inside ``runtime``)."""
+def _kernel_spec(runtime: Path, argv: list[str], env: dict[str, str], display: str) -> Path:
+    """Write the kernel spec ``KERNEL_NAME`` into ``runtime``; return the folder to put on ``JUPYTER_PATH``."""
     jupyter = runtime / "jupyter"
     spec = jupyter / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": argv, "env": env, "display_name": display, "language": "python", "interrupt_mode": "message"},
+        indent=1))
+    return jupyter
+
+
+def _config_folder(runtime: Path) -> Path:
+    """The kernel's matplotlib folder, with this machine's font list (so each kernel does not
+    rebuild it; copied: the kernel may write it)."""
     config = runtime / "config"
     config.mkdir(exist_ok=True)
     cache = _matplotlib_cache()
-    if cache:  # the font list, so each kernel does not rebuild it (copied: the kernel may write it)
+    if cache:
         for item in cache.glob("fontlist-*.json"):
             shutil.copy(item, config / item.name)
+    return config
+
+
+def install_kernel(runtime: Path, notebook_dir: Path, table: Path) -> Path:
+    """Write a kernel spec, ``tt-sandbox``, that starts the usual Python kernel in the sandbox,
+    with ``notebook_dir`` and ``runtime`` writable and the chapter's reference data at ``table``
+    (in ``runtime``). Returns the folder to put on ``JUPYTER_PATH`` (inside ``runtime``)."""
+    config = _config_folder(runtime)
     argv = [*arguments([notebook_dir, runtime], notebook_dir), "--setenv", "MPLCONFIGDIR", str(config),
+            "--setenv", KERNEL_TABLE, str(table),
             "--", sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": argv, "display_name": "Python 3 (sandboxed)", "language": "python",
-        "interrupt_mode": "message"}, indent=1))
-    return jupyter
+    return _kernel_spec(runtime, argv, {}, "Python 3 (sandboxed)")
+
+
+# ----------------------------------------------------------------------------- an unprivileged user
+
+
+def user_problem(user: str) -> str | None:
+    """Why kernels cannot run as ``user`` here, or None."""
+    import pwd
+
+    if not hasattr(os, "setuid") or os.geteuid() != 0:
+        return "only a grader running as root can start a kernel as another user"
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        return f"there is no user {user!r} (useradd --system --no-create-home {user})"
+    if entry.pw_uid == 0:
+        return f"{user!r} is root"
+    return None
+
+
+def protect(paths: list[Path | str]) -> None:
+    """Make each of ``paths`` unreadable for other users (``chmod o=``): what a kernel running as
+    an unprivileged user must not read. Missing paths are skipped."""
+    for path in paths:
+        if os.path.lexists(path):
+            os.chmod(path, os.stat(path).st_mode & ~0o007)
+
+
+def user_kernel(runtime: Path, user: str, table: Path) -> Path:
+    """Write a kernel spec, ``tt-sandbox``, that starts the usual Python kernel as ``user``, in
+    ``runtime/work`` (its own folder), with the chapter's reference data at ``table`` (in
+    ``runtime``). Returns the folder to put on ``JUPYTER_PATH``. The grader stays root."""
+    config = _config_folder(runtime)
+    argv = [sys.executable, "-m", "autograder.sandbox", user, str(runtime), "--",
+            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    env = {"HOME": str(runtime / "work"), "MPLCONFIGDIR": str(config), KERNEL_TABLE: str(table)}
+    return _kernel_spec(runtime, argv, env, f"Python 3 (as {user})")
+
+
+def _become(user: str, runtime: Path, command: list[str]) -> None:
+    """Run ``command`` as ``user`` in ``runtime/work``: hand ``runtime`` (the connection file, the
+    sockets, the data the checks write) to that user, drop every privilege, exec."""
+    import ctypes
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    work = runtime / "work"
+    work.mkdir(exist_ok=True)
+    for folder, dirs, files in os.walk(runtime):
+        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+            os.lchown(name, entry.pw_uid, entry.pw_gid)
+    os.chdir(work)  # not the notebook's folder: the grader writes the graded notebook there
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+    if os.getuid() == 0 or os.geteuid() == 0:
+        raise SystemExit("could not drop root")
+    try:  # PR_SET_NO_NEW_PRIVS: no setuid program can give root back
+        ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    os.execv(command[0], command)
+
+
+def kill_user(user: str) -> int:
+    """Kill every process of ``user`` (what a kernel run as that user left behind). Returns how many."""
+    import psutil
+
+    killed = 0
+    for process in psutil.process_iter(["username"]):
+        try:
+            if process.info["username"] == user:
+                process.kill()
+                killed += 1
+        except (psutil.Error, OSError):
+            continue
+    return killed
+
+
+if __name__ == "__main__":  # the user kernel's first step, as root: python -m autograder.sandbox USER RUNTIME -- CMD
+    user, runtime, separator, *command = sys.argv[1:]
+    if separator != "--" or not command:
+        raise SystemExit("usage: python -m autograder.sandbox USER RUNTIME -- COMMAND ...")
+    _become(user, Path(runtime), command)
 
 
 def _matplotlib_cache() -> Path | None:

@@ -26,10 +26,10 @@ import tempfile
 from pathlib import Path
 
 from .course import ROOT, chapter_ids
+from .verdict import LEFT_OUT
 
 NAME = "training-techniques-student"
 EDITION_FILES = Path(__file__).resolve().parent / "edition"  # the student's Makefile and README.md
-LEFT_OUT = "reference"  # the subpackage of traintech holding the graded answers
 
 # The edition's packaging: the repository's [project] table (same pins), then these.
 _PACKAGING = """[tool.setuptools.packages.find]
@@ -43,23 +43,12 @@ traintech = ["assets/*", "expected.json"]
 def expected(chapter: str) -> dict:
     """The reference data of the chapter's visible checks whose reference is left out of the
     edition (as the grader computes it), filed as ``traintech.checking.run`` looks for it."""
-    from traintech.checking import expected_key
+    from .checks import cells
+    from .verdict import kernel_table, reference_encoded
 
-    from .checks import cells, references
-    from .verdict import reference_encoded
-
-    names = references(chapter)
-    data = {}
-    for cell in cells(chapter).values():
-        for check in cell.checks:
-            dotted = [names[name] for name in check.uses]
-            if check.hidden or not any(d.startswith(f"traintech.{LEFT_OUT}.") for d in dotted):
-                continue
-            key = expected_key(check.collect, dotted)  # what run() looks up
-            if key in data:
-                raise RuntimeError(f"two visible checks of {chapter} are filed as {key}: rename one collect")
-            data[key] = reference_encoded(chapter, check)
-    return data
+    visible = {grade_id: [None if check.hidden else reference_encoded(chapter, check) for check in cell.checks]
+               for grade_id, cell in cells(chapter).items()}
+    return kernel_table(chapter, visible, hidden=False)
 
 
 def _package_files(package: Path, directory: str, names: list[str]) -> set[str]:

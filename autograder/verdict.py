@@ -31,8 +31,8 @@ import nbformat
 
 from .checks import Cell, Check, cells, references
 from .course import is_test_cell
+from .sandbox import LEFT_OUT
 
-OUTSIDE_FAILED = "OutsideCheckFailed"
 MAX_BYTES = 64 * 2**20  # the most data a cell may hand over from the kernel
 
 
@@ -190,11 +190,34 @@ def reference_data(chapter: str, grade_id: str) -> list:
     return _REFERENCE[key]
 
 
-def save_references(chapter: str, path: Path) -> None:
+def kernel_table(chapter: str, encoded: dict[str, list], hidden: bool = True) -> dict[str, Any]:
+    """The reference data a kernel without ``traintech.reference`` judges the chapter's checks with
+    (those whose reference is in it), filed as ``traintech.checking.run`` looks for it; ``encoded``:
+    each cell's data, as ``save_references`` computes it; ``hidden``: the hidden checks' too (a
+    grading kernel), or only the visible ones (the student edition)."""
+    from traintech.checking import expected_key
+
+    names = references(chapter)
+    table: dict[str, Any] = {}
+    for grade_id, cell in cells(chapter).items():
+        for check, data in zip(cell.checks, encoded[grade_id]):
+            dotted = [names[name] for name in check.uses]
+            if (check.hidden and not hidden) or not any(d.startswith(f"traintech.{LEFT_OUT}.") for d in dotted):
+                continue
+            key = expected_key(check.collect, dotted)  # what run() looks up
+            if table.setdefault(key, data) != data:
+                raise RuntimeError(f"two checks of {chapter} are filed as {key} with different data: rename one collect")
+    return table
+
+
+def save_references(chapter: str, path: Path, kernel: Path | None = None) -> None:
     """Every check's reference data of ``chapter``, computed once for a whole class and written to
-    ``path``: each grading process reads it instead of computing it again."""
+    ``path``: each grading process reads it instead of computing it again. ``kernel``: where to
+    write the same data as a sandboxed kernel reads it (``kernel_table``)."""
     data = {grade_id: _reference_encoded(chapter, cell) for grade_id, cell in cells(chapter).items()}
     Path(path).write_text(json.dumps(data))
+    if kernel is not None:
+        Path(kernel).write_text(json.dumps(kernel_table(chapter, data)))
 
 
 def load_references(chapter: str, path: Path) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
+from documented import documented_scores
 from autograder.course import copy_course, tool_env
 from conftest import ROOT
 from edition import environment
@@ -46,22 +47,6 @@ def course_id() -> str:
     """The course id of the course's nbgrader configuration (the exchange files the chapter under it)."""
     text = (ROOT / "autograder" / "nbgrader_config.py").read_text()
     return re.search(r'^c\.CourseDirectory\.course_id\s*=\s*"([^"]+)"', text, re.M).group(1)
-
-
-def documented_scores(chapter: str) -> dict[str, tuple[float, float]]:
-    """example student -> (automatic score, maximum) of ``chapter``, from the table in
-    autograder/README.md (tests/test_examples.py checks that the example class grades so)."""
-    lines = (ROOT / "autograder" / "README.md").read_text().splitlines()
-    header = next(line for line in lines if line.startswith("| student |"))
-    column = [c.strip() for c in header.strip().strip("|").split("|")].index(chapter[:2])
-    scores = {}
-    for line in lines:
-        row = re.match(r"\| `(example-[\w-]+)` \|", line)
-        if row:
-            cell = [c.strip() for c in line.strip().strip("|").split("|")][column]
-            got, top = (float(x) for x in cell.split("/"))
-            scores[row.group(1)] = (got, top)
-    return scores
 
 
 class Hub:

@@ -31,10 +31,12 @@ import base64
 import functools
 import json
 import math
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
 
+from .kernel import KERNEL_TABLE
 from .testing import CheckFailed, _fail, assert_close, check_no_delegation
 
 __all__ = [
@@ -242,9 +244,14 @@ def _reference_data(collect: Callable, reference: list) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _expected_table() -> dict:
+    """The data of the checks whose reference this Python cannot import: the file the grader hands
+    an isolated kernel (``$TRAINTECH_EXPECTED``: every check of the chapter being graded), else
+    the student edition's ``traintech/expected.json`` (the visible checks)."""
+    import os
     from importlib import resources
 
-    source = resources.files("traintech").joinpath(EXPECTED)
+    given = os.environ.get(KERNEL_TABLE)
+    source = Path(given) if given else resources.files("traintech").joinpath(EXPECTED)
     return json.loads(source.read_text()) if source.is_file() else {}
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 import sys
 import warnings
 
+# Set by the grader for a kernel it isolates from traintech.reference: the file of the reference data
+# the chapter's checks judge with (traintech.checking.run reads it).
+KERNEL_TABLE = "TRAINTECH_EXPECTED"
+
 
 def _show_on_stdout(message, category, filename, lineno, file=None, line=None) -> None:
     print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=sys.stdout)
