@@ -284,10 +284,10 @@ class Layout:
                        "--chdir", "/autograder"]
 
     def run(self, command: list[str], env: dict[str, str] | None = None, timeout: float = 1800,
-            kill_after: float | None = None) -> Run:
+            kill_after: float | None = None, cpus: int | None = None) -> Run:
         """``command`` in the box, as root, with a clean environment (this machine's pip settings
         kept) plus ``env``; measured. ``kill_after``: kill the box after so many seconds (what a
-        container's limit does)."""
+        container's limit does); ``cpus``: run on that many of this machine's cores only."""
         import psutil
 
         base = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
@@ -295,7 +295,8 @@ class Layout:
         start = time.monotonic()
         log = self.folder / "output.log"
         with open(log, "w") as handle:
-            process = subprocess.Popen([*self._box(), *command], env={**base, **(env or {})}, stdout=handle,
+            pin = ["taskset", "-c", ",".join(str(c) for c in sorted(os.sched_getaffinity(0))[:cpus])] if cpus else []
+            process = subprocess.Popen([*pin, *self._box(), *command], env={**base, **(env or {})}, stdout=handle,
                                        stderr=subprocess.STDOUT, start_new_session=True)
             peak, cpu = 0, {}
             root = psutil.Process(process.pid)
@@ -324,7 +325,8 @@ class Layout:
     def setup(self, env: dict[str, str] | None = None) -> Run:
         return self.run(["bash", "/autograder/source/setup.sh"], env)
 
-    def grade(self, files: list[Path], env: dict[str, str] | None = None, kill_after: float | None = None) -> Run:
+    def grade(self, files: list[Path], env: dict[str, str] | None = None, kill_after: float | None = None,
+              cpus: int | None = None) -> Run:
         """Put ``files`` in ``submission/`` (emptied first, with ``results/``) and run ``run_autograder``."""
         for name in ("submission", "results"):
             shutil.rmtree(self.root / name, ignore_errors=True)
@@ -332,7 +334,7 @@ class Layout:
         for file in files:
             shutil.copy2(file, self.root / "submission" / Path(file).name)
         shutil.rmtree(self.root / "work", ignore_errors=True)
-        return self.run(["/autograder/run_autograder"], env, kill_after=kill_after)
+        return self.run(["/autograder/run_autograder"], env, kill_after=kill_after, cpus=cpus)
 
 
 def main(argv: list[str] | None = None) -> int:

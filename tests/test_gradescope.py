@@ -215,3 +215,16 @@ def test_a_grading_killed_halfway_leaves_results_that_say_so(layout):
     results = _checked(run)
     assert results["score"] == 0 and results["tests"] == []
     assert results["output"].startswith("Grading did not finish") and "memory or time limit" in results["output"]
+
+
+def test_the_command_builds_a_bundle_and_refuses_bad_settings(tmp_path, capsys):
+    from autograder.__main__ import main
+
+    assert main(["gradescope", "--chapter", CHAPTER, "--out", str(tmp_path), "--hidden-messages", "visible"]) == 0
+    assert json.loads((tmp_path / f"autograder-{CHAPTER}" / SETTINGS).read_text())["hidden_messages"] == "visible"
+    assert main(["gradescope", "--chapter", "99_nothing", "--out", str(tmp_path)]) == 2
+    assert "unknown chapter '99_nothing'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="hidden_messages must be one of"):
+        build(CHAPTER, tmp_path, hidden_messages="students")
+    with pytest.raises(ValueError, match="unknown settings"):
+        build(CHAPTER, tmp_path, memory=768)

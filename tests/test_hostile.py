@@ -377,7 +377,9 @@ def test_gaming_the_checks_earns_nothing(batch, student):
     [failed] = [c for c in result.cells if c.cell.name == TESTS[0]]
     report = json.loads((out / student / "results.json").read_text())
     assert report["score"] == sum(_scores(result).values())  # the grader's own report, not the one the notebook wrote
-    if GAMING[student][0].startswith(("get_ipython", "import json")):  # these do not fool the test itself
+    # These do not fool the test itself; nor does patching what the reference is computed with, since
+    # a sandboxed kernel judges with the reference's data (handed over by the grader), not its code.
+    if GAMING[student][0].startswith(("get_ipython", "import json")) or student == "g-reference":
         assert failed.message.startswith("CheckFailed: standardize(x) is not close"), failed.message
     else:  # the test passed in the kernel; the check outside it did not
         why = ("the notebook returned no data for some of this cell's checks" if student == "g-runner" else
