@@ -248,16 +248,14 @@ def sandbox_problem(sandbox: str = "auto") -> str | None:
 def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int = 1, root: Path = ROOT,
               progress: bool = True, time_limit: float = TIME_LIMIT, cell_timeout: float | None = None,
               memory_limit: int | None = MEMORY_LIMIT, sandbox: str = "auto",
-              experiments: str = "skip", isolation: str | None = None) -> list[StudentResult]:
+              experiments: str = "skip") -> list[StudentResult]:
     """Grade every submission, ``jobs`` at a time, recording each in the class gradebook of the
     course at ``root``; results in the order of the student ids.
 
     ``sandbox``: "auto" runs each kernel in a bubblewrap sandbox where possible, and warns
     loudly where not; "require" refuses to grade without one; "off" never uses one.
     ``experiments``: "skip" (the default) does not run the chapter's experiment cells, which
-    earn no points; "run" runs every cell (``autograder/experiments.py``). ``isolation``: the
-    kernel's, decided by the caller ("sandbox", "user:NAME" or "none", see ``grade_one``) instead of
-    by ``sandbox``."""
+    earn no points; "run" runs every cell (``autograder/experiments.py``)."""
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
     if not time_limit > 0 or (cell_timeout is not None and not cell_timeout > 0):
@@ -270,8 +268,7 @@ def grade_all(submissions: list[Submission], chapter: str, work: Path, jobs: int
     source = root / "solutions" / chapter / f"{chapter}.ipynb"
     if not source.exists():
         raise ValueError(f"unknown chapter {chapter!r}: {source} does not exist")
-    if isolation is None:
-        isolation = "sandbox" if sandbox != "off" and not sandbox_problem(sandbox) else "none"
+    isolation = "sandbox" if sandbox != "off" and not sandbox_problem(sandbox) else "none"
     cells = graded_cells(source)
     work.mkdir(parents=True, exist_ok=True)
     master = prepare_master(chapter, work, root)

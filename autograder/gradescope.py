@@ -17,7 +17,7 @@ inside Gradescope's, with the learner's kernel in a bubblewrap sandbox where the
 allows one and as the unprivileged user ``student`` where it does not (Docker, as on
 Gradescope, forbids the namespaces bubblewrap needs), and writes Gradescope's ``results.json``.
 
-``run_in_layout`` runs a bundle as Gradescope would, on this machine: a bubblewrap box in which a
+``Layout`` runs a bundle as Gradescope would, on this machine: a bubblewrap box in which a
 temporary folder is ``/autograder`` (``tests/test_gradescope.py``, ``benchmarks/gradescope.py``).
 """
 from __future__ import annotations
@@ -40,11 +40,14 @@ VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")  # Grade
 DEFAULTS = {
     # seconds the notebook may run, graded once (or twice: once more with its experiment cells run,
     # when a test failed on a name one of them defines): inside Gradescope's default 10 minutes
-    "time_limit": 270,
+    "time_limit": 240,
     "cell_timeout": None,  # each cell's limit (default: the course configuration's, 120 s)
     # when students see the message of a test that failed in one of its hidden tests
     "hidden_messages": "after_published",
     "isolation": "auto",  # auto: a bubblewrap sandbox where possible, else the user; or "user"
+    # MiB the grading may use, its whole process tree (None: the container's limit, read from its
+    # cgroup); past it, the kernel is stopped and the results say why, before the container kills all
+    "memory_limit_mb": None,
     "user": "student",
 }
 STUDENT = "student"  # the submission's id in the grader's own gradebook
@@ -63,8 +66,11 @@ def settings(source: Path) -> dict:
         raise ValueError(f"hidden_messages must be one of {', '.join(VISIBILITY)}, got {merged['hidden_messages']!r}")
     if merged["isolation"] not in ("auto", "user"):
         raise ValueError(f"isolation must be auto or user, got {merged['isolation']!r}")
-    if not merged["time_limit"] > 0 or not (merged["cell_timeout"] is None or merged["cell_timeout"] > 0):
-        raise ValueError("time_limit and cell_timeout must be positive")
+    for name in ("cell_timeout", "memory_limit_mb"):
+        if not (merged[name] is None or merged[name] > 0):
+            raise ValueError(f"{name} must be positive or null, got {merged[name]!r}")
+    if not merged["time_limit"] > 0:
+        raise ValueError(f"time_limit must be positive, got {merged['time_limit']!r}")
     return merged
 
 
@@ -118,7 +124,9 @@ def prepare(layout: Path = LAYOUT) -> None:
     source = layout / "source"
     chapter = settings(source)["chapter"]
     prepare_master(chapter, layout / "prepared", root=source / "course")
-    import matplotlib.pyplot  # noqa: F401 - builds the font cache once, in the image
+    import importlib
+
+    importlib.import_module("matplotlib.pyplot")  # builds the font cache once, in the image
 
     print(f"prepared {chapter}")
 
@@ -144,7 +152,8 @@ def cpu_budget() -> int:
 
 def _submission(folder: Path, chapter: str) -> tuple[Path | None, str]:
     """The notebook to grade among the student's files, and a note (or why there is none)."""
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    notebooks = sorted(p for p in folder.rglob("*.ipynb")  # not checkpoints, nor macOS's ._ and __MACOSX copies
+                       if not any(part.startswith((".", "__MACOSX")) for part in p.relative_to(folder).parts))
     if not notebooks:
         files = ", ".join(sorted(p.name for p in folder.rglob("*") if p.is_file())[:10]) or "none"
         return None, f"no notebook (.ipynb) was submitted (files: {files}): upload your {chapter}.ipynb"
@@ -166,9 +175,9 @@ def _isolation(config: dict, layout: Path) -> tuple[str, str]:
                            "files).")
     user = config["user"]
     problem = user_problem(user)
-    if problem:
-        return "none", (f"WARNING: the notebook ran without isolation: bubblewrap cannot make a sandbox here "
-                        f"({why}) and {problem}.")
+    if problem:  # never run a learner's code as root, next to the hidden tests
+        raise RuntimeError(f"the notebook cannot be isolated here: bubblewrap cannot make a sandbox ({why}) and "
+                           f"{problem}")
     protect([layout / name for name in PRIVATE] + hidden_from_kernels())
     for folder in Path(sys.prefix).parents:  # the kernel's Python must be reachable
         if folder != Path("/"):
@@ -191,8 +200,11 @@ def run(layout: Path = LAYOUT) -> dict:
         data = {"score": 0, "output": f"The autograder failed ({type(err).__name__}: {err}); nothing was graded. "
                                       f"Ask your instructor.", "tests": [], "stdout_visibility": "hidden"}
     data["execution_time"] = round(time.monotonic() - start, 1)
+    data.setdefault("stdout_visibility", "hidden")  # the grader's log is the instructor's
     results_file.parent.mkdir(parents=True, exist_ok=True)
-    results_file.write_text(json.dumps(data, indent=1))
+    partial = results_file.with_name(".results.json.partial")  # a kill mid-write leaves the provisional one
+    partial.write_text(json.dumps(data, indent=1))
+    os.replace(partial, results_file)
     print(f"results: {data.get('score')} points; {data.get('output')}")
     return data
 
@@ -202,7 +214,7 @@ def _run(layout: Path) -> dict:
     from .grade import grade_one
     from .intake import Submission
 
-    processes.FORK_SERVER = False  # one notebook: no server kept in memory beside it
+    processes.fresh_processes()  # one notebook: no fork server kept in memory beside it
     from .results import graded_cells, results_json
 
     source = layout / "source"
@@ -223,13 +235,81 @@ def _run(layout: Path) -> dict:
     work = layout / "work"
     work.mkdir(mode=0o700, exist_ok=True)
     print(isolated)
-    result = grade_one(Submission(STUDENT, notebook, str(notebook.relative_to(layout))), chapter, master, work,
-                       cells, threads=cpu_budget(), timeout=config["time_limit"], cell_timeout=config["cell_timeout"],
-                       isolation=isolation)
+    limit = config["memory_limit_mb"] * MiB if config["memory_limit_mb"] else container_memory()
+    with MemoryGuard(limit) as guard:
+        result = grade_one(Submission(STUDENT, notebook, str(notebook.relative_to(layout))), chapter, master, work,
+                           cells, threads=cpu_budget(), timeout=config["time_limit"],
+                           cell_timeout=config["cell_timeout"], isolation=isolation)
+    print(f"peak memory of the grading: {guard.peak / MiB:.0f} MiB" + (f" (limit {limit / MiB:.0f} MiB)" if limit else ""))
+    if guard.tripped:
+        note = ". ".join(n for n in (note, (
+            f"the grading reached the autograder's memory limit ({limit / MiB:.0f} MiB), so the notebook's kernel "
+            f"was stopped and the cells after that point were not graded: not your answers' fault. Tell your "
+            f"instructor: the autograder needs a container with more memory")) if n)
     result.note = ". ".join(n for n in (note, result.note) if n)
     print(f"graded {chapter} in {result.seconds:.1f} s: {result.score:g} / {result.max_score:g}"
           + (f"; problem: {result.problem}" if result.problem else "") + (f"; note: {result.note}" if result.note else ""))
     return results_json(result, hidden_messages=config["hidden_messages"], isolation=isolated)
+
+
+MiB = 2**20
+
+
+def container_memory() -> int | None:
+    """The bytes this container's memory cgroup allows (v2 ``memory.max``, v1
+    ``memory.limit_in_bytes``), or None when there is no limit below 64 GiB."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            value = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if value.isdigit() and int(value) < 64 * 2**30:
+            return int(value)
+    return None
+
+
+class MemoryGuard:
+    """Watch the memory of this process's tree (the sum of its processes' proportional set sizes,
+    as a memory cgroup charges them, every 0.2 s) while grading; past ``limit`` bytes less a margin,
+    stop the notebook's kernel, so that the grader reports instead of the container killing it."""
+
+    MARGIN = 32 * MiB
+
+    def __init__(self, limit: int | None):
+        import threading
+
+        self.limit, self.peak, self.tripped = limit, 0, False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> "MemoryGuard":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(0.2):
+            members, total = [me, *me.children(recursive=True)], 0
+            for member in members:
+                try:
+                    total += member.memory_full_info().pss
+                except (psutil.Error, OSError):
+                    continue
+            self.peak = max(self.peak, total)
+            if self.limit and total > self.limit - self.MARGIN:
+                for member in members:
+                    try:
+                        if "ipykernel_launcher" in " ".join(member.cmdline()):
+                            member.kill()
+                            self.tripped = True
+                    except (psutil.Error, OSError):
+                        continue
 
 
 # ----------------------------------------------------------------------------- Gradescope's layout, here
@@ -251,8 +331,8 @@ class Layout:
     """A bundle unpacked as Gradescope does (``source/``, ``run_autograder``, ``submission/``,
     ``results/``) in ``folder``, run in a bubblewrap box where ``folder`` is ``/autograder``:
     the rest of this machine's file system is the box's (so pip's configuration and cache
-    serve), but ``/etc`` is a copy (``setup.sh`` adds a user) and ``/tmp`` is a fresh one per run.
-    Needs bubblewrap, and root for ``setup.sh``."""
+    serve), read-only but for root's home (pip's cache), ``/etc`` is a copy (``setup.sh`` adds a
+    user) and ``/tmp`` is a fresh one per run. Needs bubblewrap, and root for ``setup.sh``."""
 
     def __init__(self, bundle: Path, folder: Path):
         import zipfile
@@ -276,8 +356,8 @@ class Layout:
                 continue
             if entry.is_symlink():
                 args += ["--symlink", os.readlink(entry), str(entry)]
-            elif entry.is_dir():
-                args += ["--bind", str(entry), str(entry)]
+            elif entry.is_dir():  # read-only (setup.sh cannot apt-get into this machine), but pip's cache
+                args += ["--bind" if entry.name == "root" else "--ro-bind", str(entry), str(entry)]
         # /proc as it is (a fresh one would forbid the grader's own sandbox inside the box)
         return args + ["--dev-bind", "/dev", "/dev", "--dev-bind", "/proc", "/proc", "--bind", "/sys", "/sys",
                        "--tmpfs", "/tmp", "--bind", str(self.etc), "/etc", "--bind", str(self.root), "/autograder",
@@ -312,15 +392,44 @@ class Layout:
                         continue
                 peak = max(peak, total)
                 time.sleep(0.1)
-            if process.poll() is None:
+            if process.poll() is None:  # the whole tree: the kernel has a session of its own
+                members = root.children(recursive=True)
                 os.killpg(process.pid, 9)
-                for member in root.children(recursive=True) if root.is_running() else []:
-                    member.kill()
+                for member in members:
+                    try:
+                        member.kill()
+                    except psutil.Error:
+                        continue
                 process.wait()
+                self._kill_box_users()
         results = self.root / "results" / "results.json"
         return Run(process.returncode, log.read_text(errors="replace"),
                    json.loads(results.read_text()) if results.is_file() else None,
                    time.monotonic() - start, peak, sum(cpu.values()))
+
+    def uid(self, user: str) -> int | None:
+        """The uid of ``user`` in the box (its ``/etc/passwd``), or None."""
+        for line in (self.etc / "passwd").read_text().splitlines():
+            fields = line.split(":")
+            if fields[0] == user:
+                return int(fields[2])
+        return None
+
+    def _kill_box_users(self) -> None:
+        """Kill what runs as a user the box added (a kernel started after its parents were listed,
+        in a session of its own): what a container's end does."""
+        import psutil
+
+        ours = {int(line.split(":")[2]) for line in (self.etc / "passwd").read_text().splitlines()}
+        ours -= {int(line.split(":")[2]) for line in Path("/etc/passwd").read_text().splitlines()}
+        for _ in range(5):
+            for process in psutil.process_iter(["uids"]):
+                try:
+                    if process.info["uids"] and set(process.info["uids"][:2]) & ours:
+                        process.kill()
+                except psutil.Error:
+                    continue
+            time.sleep(0.2)
 
     def setup(self, env: dict[str, str] | None = None) -> Run:
         return self.run(["bash", "/autograder/source/setup.sh"], env)

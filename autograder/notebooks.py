@@ -12,7 +12,7 @@ import nbformat
 from .course import HIDDEN_BEGIN, is_test_cell
 from .experiments import NOT_RUN_NOTE
 from .processes import ANSI
-from .results import KERNEL_DIED, MESSAGE_LIMIT, NOT_RUN
+from .results import HIDDEN_FAILED, KERNEL_DIED, MESSAGE_LIMIT, NOT_RUN, OUTSIDE_FAILED
 
 
 
@@ -76,26 +76,28 @@ def test_messages(autograded: Path) -> dict[str, str]:
 
 
 def hidden_failures(autograded: Path) -> set[str]:
-    """The test cells that failed in one of their hidden tests (their message is a hidden test's),
-    read from the autograded notebook: the line of the cell the error's traceback starts at comes
-    after the cell's ``### BEGIN HIDDEN TESTS``."""
+    """The test cells whose message is a hidden test's, from the autograded notebook: a hidden
+    check the grader judged failed (``HiddenTestFailed``), or the cell's code raised and nothing
+    proves it was before the cell's ``### BEGIN HIDDEN TESTS`` (the first ``Cell In[..], line N``
+    of the traceback, which the notebook could suppress: then the message counts as hidden)."""
     import re
 
     found = set()
     for cell in read(autograded).cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        lines = cell.source.splitlines()
-        if not grade_id or not is_test_cell(cell) or HIDDEN_BEGIN not in (line.strip() for line in lines):
+        if not grade_id or not is_test_cell(cell):
             continue
-        begin = 1 + [line.strip() for line in lines].index(HIDDEN_BEGIN)
-        for output in cell.get("outputs", []):
-            if output.get("output_type") != "error":
-                continue
-            frames = (re.search(r"Cell In\[\d+\], line (\d+)", ANSI.sub("", line)) for line in output.get("traceback", []))
-            top = next((int(m.group(1)) for m in frames if m), None)
-            if top is not None and top > begin:
-                found.add(grade_id)
-            break
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if any(o.get("ename") == HIDDEN_FAILED for o in errors):
+            found.add(grade_id)
+            continue
+        lines = [line.strip() for line in cell.source.splitlines()]
+        if not errors or HIDDEN_BEGIN not in lines or errors[0].get("ename") in (OUTSIDE_FAILED, NOT_RUN, KERNEL_DIED):
+            continue
+        frames = (re.search(r"Cell In\[\d+\], line (\d+)", ANSI.sub("", line)) for line in errors[0].get("traceback", []))
+        top = next((int(m.group(1)) for m in frames if m), None)
+        if top is None or top > 1 + lines.index(HIDDEN_BEGIN):
+            found.add(grade_id)
     return found
 
 

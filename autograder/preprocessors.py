@@ -29,7 +29,7 @@ from traitlets import Enum, Integer, Unicode
 from traitlets.config import Configurable
 
 from .course import is_test_cell
-from .results import KERNEL_DIED, NOT_RUN, OUTSIDE_FAILED
+from .results import HIDDEN_FAILED, KERNEL_DIED, NOT_RUN, OUTSIDE_FAILED
 from .experiments import MODES, NOT_RUN_NOTE, RUN_NOTE, experiment_ids, is_experiment, needed
 
 TRUNCATED = "\n... output truncated: {} more bytes were not kept (limit {} bytes per cell) ...\n"
@@ -229,7 +229,9 @@ class VerifiedExecute(SurviveKernelDeath):
     """``SurviveKernelDeath``, and every test cell that passed in the kernel is judged again
     outside it (``autograder/verdict.py``): the kernel hands over the data the cell's checks
     collected, and their judges run here, against the reference. A cell whose judge fails gets
-    an error output, hence 0 points, whatever the notebook did to the tests inside the kernel."""
+    an error output, hence 0 points, whatever the notebook did to the tests inside the kernel:
+    ``OutsideCheckFailed``, or ``HiddenTestFailed`` for a hidden check, which an isolated kernel
+    (without the references, or their hidden checks' data) leaves to this judge alone."""
 
     references = Unicode("", help="the reference data of the chapter's checks, computed once for a class "
                                   "(verdict.save_references); default: computed here").tag(config=True)
@@ -261,14 +263,16 @@ class VerifiedExecute(SurviveKernelDeath):
                 self.log.warning("Test cell %s has no checks", meta.get("grade_id"))
             return cell, resources
         start = time.perf_counter()
-        why = self._verify(meta["grade_id"], cell, index)
+        why, hidden = self._verify(meta["grade_id"], cell, index)
         self._checked, self._seconds = self._checked + 1, self._seconds + time.perf_counter() - start
-        if why:
+        if why and hidden:  # an isolated kernel does not judge hidden checks: the grader does, here
+            cell.outputs.append(new_output("error", ename=HIDDEN_FAILED, traceback=[], evalue=why))
+        elif why:
             cell.outputs.append(new_output("error", ename=OUTSIDE_FAILED, traceback=[],
                                            evalue="checked outside the notebook: " + why))
         return cell, resources
 
-    def _verify(self, grade_id: str, cell, index: int) -> str | None:
+    def _verify(self, grade_id: str, cell, index: int) -> tuple[str | None, bool]:
         import os
         import tempfile
 
@@ -284,7 +288,7 @@ class VerifiedExecute(SurviveKernelDeath):
             self.execute_cell(probe, index, store_history=False)
         except DeadKernelError:
             self._died_in = f"the check of code cell {index + 1} ({grade_id})"
-            return "the kernel died while handing over the check's data"
+            return "the kernel died while handing over the check's data", False
         finally:
             self.nb.cells[index] = cell  # nbclient put the probe in the notebook in its place
         try:

@@ -24,16 +24,23 @@ _PRELOAD = ["nbgrader.apps.nbgraderapp", "nbgrader.converters.autograde", "nbcli
             "torch", "autograder.preprocessors", "autograder.verdict", "traintech.checking"]
 
 _CONTEXT = None
-# False: each grading process is a fresh interpreter (spawned) instead: one process fewer, and no
-# server holding nbgrader and torch in memory, for a container that grades one notebook (Gradescope).
-FORK_SERVER = True
+_FORK_SERVER = True
+
+
+def fresh_processes() -> None:
+    """From now on, each grading process is a fresh interpreter (spawned) instead of a fork of the
+    server: one process fewer, and no server holding nbgrader and torch in memory, for a
+    container that grades one notebook (Gradescope)."""
+    global _CONTEXT, _FORK_SERVER
+    _FORK_SERVER, _CONTEXT = False, None
+
 
 def _context():
     global _CONTEXT
     if _CONTEXT is None:
         import multiprocessing
 
-        if FORK_SERVER:
+        if _FORK_SERVER:
             _CONTEXT = multiprocessing.get_context("forkserver")
             _CONTEXT.set_forkserver_preload(_PRELOAD)
         else:

@@ -14,6 +14,7 @@ MESSAGE_LIMIT = 600
 KERNEL_DIED = "KernelDied"  # the kernel died in this cell
 NOT_RUN = "NotRun"  # a cell after the kernel died
 OUTSIDE_FAILED = "OutsideCheckFailed"  # the check made outside the kernel failed (autograder/verdict.py)
+HIDDEN_FAILED = "HiddenTestFailed"  # a hidden check, which only the grader judges, failed
 RECORD = "grading.json"  # the class's detailed results, kept in the output folder for `export`
 _TEMPLATE = Path(__file__).with_name("feedback.html.j2")
 
@@ -122,9 +123,9 @@ def results_json(result: StudentResult, hidden_messages: str | None = None, isol
         output += (f" Written answers: {result.manual_score:g} / {result.manual_max:g}"
                    + (f" ({result.pending} still to be graded by hand)." if result.pending else "."))
     if result.problem:
-        output += f" Problem: {result.problem}"
+        output += f" Problem: {result.problem}" + ("" if result.problem.endswith(".") else ".")
     if result.note:
-        output += f" Note: {result.note}"
+        output += f" Note: {result.note}" + ("" if result.note.endswith(".") else ".")
     if isolation:
         output += f" {isolation}"
     tests = []

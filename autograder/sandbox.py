@@ -174,44 +174,81 @@ def user_kernel(runtime: Path, user: str, table: Path) -> Path:
     return _kernel_spec(runtime, argv, env, f"Python 3 (as {user})")
 
 
+KERNEL_ENV = ("PATH", "LANG", "TERM", "HOME", "MPLCONFIGDIR", KERNEL_TABLE, "JUPYTER_RUNTIME_DIR", "JPY_PARENT_PID",
+              "PYTHONHASHSEED")
+KERNEL_ENV_PREFIXES = ("LC_", "OMP_", "MKL_", "KMP_", "ATEN_", "ONEDNN_", "MALLOC_")  # locale, threads, CPU dispatch
+MAX_PROCESSES = 1024  # processes and threads of the user at once: torch's threads fit, a fork bomb does not
+
+
 def _become(user: str, runtime: Path, command: list[str]) -> None:
     """Run ``command`` as ``user`` in ``runtime/work``: hand ``runtime`` (the connection file, the
-    sockets, the data the checks write) to that user, drop every privilege, exec."""
+    sockets, the data the checks write) to that user, drop every privilege, exec with only the
+    environment a kernel needs."""
     import ctypes
     import pwd
+    import resource
+    import signal
 
     entry = pwd.getpwnam(user)
     work = runtime / "work"
     work.mkdir(exist_ok=True)
-    for folder, dirs, files in os.walk(runtime):
-        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
-            os.lchown(name, entry.pw_uid, entry.pw_gid)
+    # Bottom up: ``runtime`` (root's, 0700) is handed over last, so the user can swap nothing for a
+    # symlink while root still walks it.
+    for folder, dirs, files in os.walk(runtime, topdown=False):
+        for name in files + dirs:
+            os.lchown(os.path.join(folder, name), entry.pw_uid, entry.pw_gid)
+        os.lchown(folder, entry.pw_uid, entry.pw_gid)
     os.chdir(work)  # not the notebook's folder: the grader writes the graded notebook there
+    env = {k: v for k, v in os.environ.items() if k in KERNEL_ENV or k.startswith(KERNEL_ENV_PREFIXES)}
     os.setgroups([])
     os.setgid(entry.pw_gid)
     os.setuid(entry.pw_uid)
     if os.getuid() == 0 or os.geteuid() == 0:
         raise SystemExit("could not drop root")
-    try:  # PR_SET_NO_NEW_PRIVS: no setuid program can give root back
-        ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-    os.execv(command[0], command)
+    resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG: die with the grader (after setuid, which clears it)
+    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid program can give root back
+    os.execve(command[0], command, env)
 
 
-def kill_user(user: str) -> int:
-    """Kill every process of ``user`` (what a kernel run as that user left behind). Returns how many."""
+def kill_user(user: str, rounds: int = 50) -> int:
+    """Kill every process of ``user`` (what a kernel run as that user left behind, however it
+    forks): a child becomes ``user`` and signals every process it may (``kill(-1, SIGKILL)``),
+    again until none is left. Returns how many rounds it took (0: there was none)."""
+    import pwd
+    import signal
+    import time
+
     import psutil
 
-    killed = 0
-    for process in psutil.process_iter(["username"]):
-        try:
-            if process.info["username"] == user:
-                process.kill()
-                killed += 1
-        except (psutil.Error, OSError):
-            continue
-    return killed
+    uid = pwd.getpwnam(user).pw_uid
+
+    def left() -> bool:
+        for process in psutil.process_iter(["uids", "status"]):
+            try:
+                if (process.info["uids"] and uid in process.info["uids"][:2]
+                        and process.info["status"] != psutil.STATUS_ZOMBIE):
+                    return True
+            except (psutil.Error, OSError):
+                continue
+        return False
+
+    for done in range(rounds):
+        if not left():
+            return done
+        child = os.fork()
+        if child == 0:  # the child: only system calls, then out
+            try:
+                os.setgroups([])
+                os.setgid(pwd.getpwnam(user).pw_gid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        time.sleep(0.05)
+    return rounds
 
 
 if __name__ == "__main__":  # the user kernel's first step, as root: python -m autograder.sandbox USER RUNTIME -- CMD

@@ -48,7 +48,7 @@ def expected(chapter: str) -> dict:
 
     visible = {grade_id: [None if check.hidden else reference_encoded(chapter, check) for check in cell.checks]
                for grade_id, cell in cells(chapter).items()}
-    return kernel_table(chapter, visible, hidden=False)
+    return kernel_table(chapter, visible)
 
 
 def _package_files(package: Path, directory: str, names: list[str]) -> set[str]:

@@ -139,13 +139,21 @@ def read_data(path: Path, count: int) -> list:
     check, each the decoded result or a ``BadData`` saying why there is none."""
     from traintech.checking import BadData, decode
 
-    path = Path(path)
-    if not path.is_file():
-        raise BadData("the notebook returned no data (did it replace the grader's helpers, or crash?)")
-    if path.stat().st_size > MAX_BYTES:
+    import os
+    import stat
+
+    try:  # the kernel's folder is the notebook's to change: no symlink, no device, no pipe, no flood
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        raise BadData("the notebook returned no data (did it replace the grader's helpers, or crash?)") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BadData("the notebook returned its data in something that is not a file")
+        text = handle.read(MAX_BYTES + 1)
+    if len(text) > MAX_BYTES:
         raise BadData(f"the notebook returned more than {MAX_BYTES} bytes of data")
     try:
-        raw = json.loads(path.read_text())
+        raw = json.loads(text.decode())
     except (ValueError, UnicodeDecodeError) as err:
         raise BadData(f"the notebook returned data that is not JSON: {err}") from None
     if not isinstance(raw, list):
@@ -190,11 +198,13 @@ def reference_data(chapter: str, grade_id: str) -> list:
     return _REFERENCE[key]
 
 
-def kernel_table(chapter: str, encoded: dict[str, list], hidden: bool = True) -> dict[str, Any]:
-    """The reference data a kernel without ``traintech.reference`` judges the chapter's checks with
-    (those whose reference is in it), filed as ``traintech.checking.run`` looks for it; ``encoded``:
-    each cell's data, as ``save_references`` computes it; ``hidden``: the hidden checks' too (a
-    grading kernel), or only the visible ones (the student edition)."""
+def kernel_table(chapter: str, encoded: dict[str, list]) -> dict[str, Any]:
+    """The reference data a kernel without ``traintech.reference`` judges the chapter's *visible*
+    checks with (those whose reference is in it), filed as ``traintech.checking.run`` looks for it:
+    the student edition's ``expected.json``, and what the grader hands an isolated kernel. Hidden
+    checks are never in it: a grading kernel collects their data and the grader alone judges
+    them (``judge_cell``). ``encoded``: each cell's data, as ``save_references`` computes it
+    (``None`` for a hidden check is fine)."""
     from traintech.checking import expected_key
 
     names = references(chapter)
@@ -202,7 +212,7 @@ def kernel_table(chapter: str, encoded: dict[str, list], hidden: bool = True) ->
     for grade_id, cell in cells(chapter).items():
         for check, data in zip(cell.checks, encoded[grade_id]):
             dotted = [names[name] for name in check.uses]
-            if (check.hidden and not hidden) or not any(d.startswith(f"traintech.{LEFT_OUT}.") for d in dotted):
+            if check.hidden or not any(d.startswith(f"traintech.{LEFT_OUT}.") for d in dotted):
                 continue
             key = expected_key(check.collect, dotted)  # what run() looks up
             if table.setdefault(key, data) != data:
@@ -249,9 +259,9 @@ def judge_check(check: Check, got: Any, ref: Any, context: "Context") -> str | N
     return None
 
 
-def judge_cell(chapter: str, grade_id: str, data_file: Path, sources: list[str]) -> str | None:
-    """Why the data the kernel wrote to ``data_file`` for test cell ``grade_id`` fails its checks,
-    or None if every check passes."""
+def judge_cell(chapter: str, grade_id: str, data_file: Path, sources: list[str]) -> tuple[str | None, bool]:
+    """Why the data the kernel wrote to ``data_file`` for test cell ``grade_id`` fails its checks
+    (None if every check passes), and whether the first check that fails is a hidden one."""
     from traintech.checking import BadData
 
     cell = cells(chapter)[grade_id]
@@ -259,10 +269,10 @@ def judge_cell(chapter: str, grade_id: str, data_file: Path, sources: list[str])
     try:
         data = read_data(data_file, len(cell.checks))
     except BadData as err:
-        return str(err)
+        return str(err), False
     context = Context(sources)
     for check, got, ref in zip(cell.checks, data, refs):
         why = judge_check(check, got, ref, context)
         if why:
-            return why
-    return None
+            return why, check.hidden
+    return None, False

@@ -11,9 +11,12 @@ such as Gradescope's gets), each with a probe cell that tries to read the grader
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from autograder.checks import exercises
@@ -22,6 +25,8 @@ from autograder.gradescope import SETTINGS, STUDENT, VISIBILITY, Layout, build
 from autograder.results import HIDDEN_LATER
 from documented import documented_scores
 
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
+                                reason="Gradescope's layout needs root and bubblewrap (make test installs it as root)")
 CHAPTER = "00_getting_started"
 EXAMPLES = ROOT / "autograder" / "examples" / CHAPTER
 STATUSES = ("passed", "failed")
@@ -121,8 +126,14 @@ def test_the_bundle_holds_what_gradescope_runs(layout):
     assert (layout.root / "prepared" / "_master" / "autograder" / "gradebook.db").is_file()
 
 
-PROBE = '''# tries to read what the grader keeps from the notebook
-import os
+PROBE = '''# tries to read what the grader keeps from the notebook, and to write where it may not
+import os, sys
+for path in [f"/autograder/results/probe", f"{sys.prefix}/probe", "/autograder/source/probe"]:
+    try:
+        open(path, "w").write("x")
+        print("WROTE", path)
+    except OSError as err:
+        print("refused", path, type(err).__name__)
 for path in ["/autograder/source/course/solutions", "/autograder/source/gradescope.json", "/autograder/results",
              "/autograder/prepared/_master/autograder/references.json",
              "/autograder/work/student/autograder/gradebook.db", "/autograder/submission"]:
@@ -164,6 +175,15 @@ def test_a_complete_notebook_earns_full_marks_and_reads_none_of_the_grader_s_fil
     assert [t["status"] for t in results["tests"]] == ["passed", "passed"]
     probe = _probe_output(layout)
     assert probe.count("denied") == 8 and "READ" not in probe, probe
+    assert probe.count("refused") == 3 and "WROTE" not in probe, probe
+    assert not _student_processes(layout)
+
+
+def _student_processes(layout: Layout) -> list[int]:
+    """The processes of the box's user ``student`` still running (none may outlive a grading)."""
+    uid = layout.uid("student")
+    return [p.pid for p in psutil.process_iter(["uids", "status"])
+            if p.info["uids"] and uid in p.info["uids"][:2] and p.info["status"] != psutil.STATUS_ZOMBIE]
 
 
 def test_a_partly_wrong_notebook_loses_the_documented_points(layout):
@@ -196,7 +216,16 @@ def test_a_hidden_test_s_message_waits_for_the_grades(layout, tmp_path):
     assert results["score"] == documented_scores(CHAPTER)["example-ada"][0] - failed["max_score"]
 
 
+def test_a_crashing_notebook_gets_the_documented_score(layout):
+    """The example class's notebook with a syntax error in its answer: every test of it fails."""
+    _isolation(layout, "user")
+    results = _checked(layout.grade([EXAMPLES / f"example-dev_{CHAPTER}.ipynb"]))
+    assert _scores(results) == documented_scores(CHAPTER)["example-dev"], results
+    assert all("NameError" in t["output"] for t in results["tests"])
+
+
 def test_a_broken_notebook_and_no_notebook_score_zero_and_say_why(layout, tmp_path):
+    _isolation(layout, "auto")
     broken = tmp_path / f"{CHAPTER}.ipynb"
     broken.write_text('{"cells": [')
     results = _checked(layout.grade([broken]))
@@ -211,10 +240,27 @@ def test_a_broken_notebook_and_no_notebook_score_zero_and_say_why(layout, tmp_pa
 
 def test_a_grading_killed_halfway_leaves_results_that_say_so(layout):
     """What a container's memory or time limit does: the box is killed while the notebook is graded."""
+    _isolation(layout, "user")
     run = layout.grade([EXAMPLES / f"example-ada_{CHAPTER}.ipynb"], kill_after=4)
     results = _checked(run)
     assert results["score"] == 0 and results["tests"] == []
     assert results["output"].startswith("Grading did not finish") and "memory or time limit" in results["output"]
+    assert not _student_processes(layout)
+
+
+def test_past_the_memory_limit_the_kernel_is_stopped_and_the_results_say_why(layout):
+    """The grader's own memory guard acts before the container's limit (here: 400 MiB, which the
+    notebook's kernel and nbgrader's process together pass as soon as they have imported torch)."""
+    _isolation(layout, "auto")
+    settings = layout.root / "source" / SETTINGS
+    saved = settings.read_text()
+    settings.write_text(json.dumps({**json.loads(saved), "memory_limit_mb": 400}))
+    try:
+        results = _checked(layout.grade([EXAMPLES / f"example-ada_{CHAPTER}.ipynb"]))
+    finally:
+        settings.write_text(saved)
+    assert "reached the autograder's memory limit (400 MiB)" in results["output"], results
+    assert results["score"] < documented_scores(CHAPTER)["example-ada"][0]
 
 
 def test_the_command_builds_a_bundle_and_refuses_bad_settings(tmp_path, capsys):

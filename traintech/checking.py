@@ -255,7 +255,12 @@ def _expected_table() -> dict:
     return json.loads(source.read_text()) if source.is_file() else {}
 
 
+GRADER_JUDGES = object()  # what a grading kernel has instead of a hidden check's reference data
+
+
 def _expected_data(collect: Callable, reference: list[str]) -> Any:
+    import os
+
     table = _expected_table()
     try:
         key = expected_key(collect, reference)
@@ -263,6 +268,8 @@ def _expected_data(collect: Callable, reference: list[str]) -> Any:
         key = None
     if key in table:
         return decode(table[key])
+    if os.environ.get(KERNEL_TABLE):  # a grading kernel: a hidden check, which the grader alone judges
+        return GRADER_JUDGES
     named = f"{collect.__name__}({', '.join(reference)}) "
     why = ("was changed after the course's helpers you installed were built" if any(k.startswith(named) for k in table)
            else "is not one the course's helpers you installed were built with")
@@ -286,6 +293,8 @@ def run(collect: Callable, judge: Callable, *answers: Any, reference: list = (),
         raise
     _COLLECTED.append({"result": got})
     ref = _reference_data(collect, reference)
+    if ref is GRADER_JUDGES:
+        return
     judge(decode(json.loads(json.dumps(got))), ref, KernelContext(dict(zip(names, answers)), namespace))
 
 
