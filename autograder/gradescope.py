@@ -240,7 +240,8 @@ def _run(layout: Path) -> dict:
         result = grade_one(Submission(STUDENT, notebook, str(notebook.relative_to(layout))), chapter, master, work,
                            cells, threads=cpu_budget(), timeout=config["time_limit"],
                            cell_timeout=config["cell_timeout"], isolation=isolation)
-    print(f"peak memory of the grading: {guard.peak / MiB:.0f} MiB" + (f" (limit {limit / MiB:.0f} MiB)" if limit else ""))
+    print(f"peak memory of the grading: {guard.peak / MiB:.0f} MiB anonymous, {guard.peak_pss / MiB:.0f} MiB "
+          f"proportional set size" + (f" (limit {limit / MiB:.0f} MiB)" if limit else ""))
     if guard.tripped:
         note = ". ".join(n for n in (note, (
             f"the grading reached the autograder's memory limit ({limit / MiB:.0f} MiB), so the notebook's kernel "
@@ -268,17 +269,34 @@ def container_memory() -> int | None:
     return None
 
 
-class MemoryGuard:
-    """Watch the memory of this process's tree (the sum of its processes' proportional set sizes,
-    as a memory cgroup charges them, every 0.2 s) while grading; past ``limit`` bytes less a margin,
-    stop the notebook's kernel, so that the grader reports instead of the container killing it."""
+def tree_memory(root) -> tuple[int, int]:
+    """The memory of ``root`` (a ``psutil.Process``) and its descendants, in bytes: the sum of their
+    proportional set sizes (shared pages counted once: what a memory cgroup charges, the mapped
+    libraries' code included) and of their anonymous memory (what the cgroup cannot reclaim:
+    code pages it can drop and read again)."""
+    import psutil
 
-    MARGIN = 32 * MiB
+    pss = anonymous = 0
+    for member in [root, *root.children(recursive=True)]:
+        try:
+            info = member.memory_full_info()
+            pss, anonymous = pss + info.pss, anonymous + info.rss - info.shared
+        except (psutil.Error, OSError):
+            continue
+    return pss, anonymous
+
+
+class MemoryGuard:
+    """Watch the memory of this process's tree every 0.2 s while grading (``tree_memory``); when
+    its anonymous memory passes ``limit`` bytes less a margin (room for the code pages), stop the
+    notebook's kernel, so that the grader reports instead of the container killing everything."""
+
+    MARGIN = 64 * MiB
 
     def __init__(self, limit: int | None):
         import threading
 
-        self.limit, self.peak, self.tripped = limit, 0, False
+        self.limit, self.peak, self.peak_pss, self.tripped = limit, 0, 0, False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -295,15 +313,10 @@ class MemoryGuard:
 
         me = psutil.Process()
         while not self._stop.wait(0.2):
-            members, total = [me, *me.children(recursive=True)], 0
-            for member in members:
-                try:
-                    total += member.memory_full_info().pss
-                except (psutil.Error, OSError):
-                    continue
-            self.peak = max(self.peak, total)
-            if self.limit and total > self.limit - self.MARGIN:
-                for member in members:
+            pss, anonymous = tree_memory(me)
+            self.peak, self.peak_pss = max(self.peak, anonymous), max(self.peak_pss, pss)
+            if self.limit and anonymous > self.limit - self.MARGIN:
+                for member in me.children(recursive=True):
                     try:
                         if "ipykernel_launcher" in " ".join(member.cmdline()):
                             member.kill()
@@ -324,6 +337,7 @@ class Run:
     results: dict | None  # results/results.json, if written
     seconds: float
     peak_memory: int  # bytes: the largest sum of the process tree's proportional set sizes (PSS)
+    peak_anonymous: int  # bytes: the largest sum of its anonymous memory (``tree_memory``)
     cpu_seconds: float  # user + system time of every process of the tree
 
 
@@ -378,19 +392,18 @@ class Layout:
             pin = ["taskset", "-c", ",".join(str(c) for c in sorted(os.sched_getaffinity(0))[:cpus])] if cpus else []
             process = subprocess.Popen([*pin, *self._box(), *command], env={**base, **(env or {})}, stdout=handle,
                                        stderr=subprocess.STDOUT, start_new_session=True)
-            peak, cpu = 0, {}
+            peak, anonymous, cpu = 0, 0, {}
             root = psutil.Process(process.pid)
             limit = min(timeout, kill_after) if kill_after else timeout
             while process.poll() is None and time.monotonic() - start < limit:
-                total = 0
                 for member in [root, *root.children(recursive=True)]:
                     try:
-                        total += member.memory_full_info().pss
                         times = member.cpu_times()
                         cpu[member.pid] = times.user + times.system
                     except (psutil.Error, OSError):
                         continue
-                peak = max(peak, total)
+                pss, anon = tree_memory(root)
+                peak, anonymous = max(peak, pss), max(anonymous, anon)
                 time.sleep(0.1)
             if process.poll() is None:  # the whole tree: the kernel has a session of its own
                 members = root.children(recursive=True)
@@ -405,7 +418,7 @@ class Layout:
         results = self.root / "results" / "results.json"
         return Run(process.returncode, log.read_text(errors="replace"),
                    json.loads(results.read_text()) if results.is_file() else None,
-                   time.monotonic() - start, peak, sum(cpu.values()))
+                   time.monotonic() - start, peak, anonymous, sum(cpu.values()))
 
     def uid(self, user: str) -> int | None:
         """The uid of ``user`` in the box (its ``/etc/passwd``), or None."""

@@ -117,7 +117,8 @@ def results_json(result: StudentResult, hidden_messages: str | None = None, isol
     output = f"Automatic score {result.score:g} / {result.max_score:g}."
     written = [c for c in result.cells if c.cell.manual]
     if written and gradescope:
-        output += (f" Written answers ({', '.join(c.cell.name for c in written)}; {result.manual_max:g} points) are "
+        points = f"{result.manual_max:g} point" + ("" if result.manual_max == 1 else "s")
+        output += (f" Written answers ({', '.join(c.cell.name for c in written)}; {points}) are "
                    f"not graded here: your instructor grades them by hand.")
     elif result.manual_max:
         output += (f" Written answers: {result.manual_score:g} / {result.manual_max:g}"

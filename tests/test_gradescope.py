@@ -171,7 +171,7 @@ def test_a_complete_notebook_earns_full_marks_and_reads_none_of_the_grader_s_fil
     run = layout.grade([_with_probe(tmp_path)])
     results = _checked(run)
     assert _scores(results) == documented_scores(CHAPTER)["example-ada"], results
-    assert said in results["output"] and "Written answers (answer_train_statistics; 1 points)" in results["output"]
+    assert said in results["output"] and "Written answers (answer_train_statistics; 1 point)" in results["output"]
     assert [t["status"] for t in results["tests"]] == ["passed", "passed"]
     probe = _probe_output(layout)
     assert probe.count("denied") == 8 and "READ" not in probe, probe
