@@ -222,7 +222,8 @@ def kill_user(user: str, rounds: int = 50) -> int:
 
     import psutil
 
-    uid = pwd.getpwnam(user).pw_uid
+    entry = pwd.getpwnam(user)
+    uid, gid = entry.pw_uid, entry.pw_gid  # looked up before forking: the child makes system calls only
 
     def left() -> bool:
         for process in psutil.process_iter(["uids", "status"]):
@@ -241,7 +242,7 @@ def kill_user(user: str, rounds: int = 50) -> int:
         if child == 0:  # the child: only system calls, then out
             try:
                 os.setgroups([])
-                os.setgid(pwd.getpwnam(user).pw_gid)
+                os.setgid(gid)
                 os.setuid(uid)
                 os.kill(-1, signal.SIGKILL)
             finally:
