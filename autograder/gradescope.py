@@ -57,7 +57,11 @@ PRIVATE = ["source", "results", "submission", "submission_metadata.json", "prepa
 
 def settings(source: Path) -> dict:
     """The bundle's settings (``gradescope.json``), checked."""
-    given = json.loads((source / SETTINGS).read_text())
+    return checked(json.loads((source / SETTINGS).read_text()))
+
+
+def checked(given: dict) -> dict:
+    """``given`` settings with the defaults filled in; ValueError if one is unknown or out of range."""
     unknown = set(given) - set(DEFAULTS) - {"chapter"}
     if unknown:
         raise ValueError(f"{SETTINGS}: unknown settings {sorted(unknown)}; known: chapter, {', '.join(DEFAULTS)}")
@@ -92,6 +96,7 @@ def build(chapter: str, out: Path = ROOT / "dist" / "gradescope", root: Path = R
     root = Path(root)
     if chapter not in chapter_ids(root):
         raise ValueError(f"unknown chapter {chapter!r}; the chapters are {', '.join(chapter_ids(root))}")
+    chosen = checked({"chapter": chapter, **options})
     folder = Path(out) / f"autograder-{chapter}"
     if folder.exists():
         shutil.rmtree(folder)
@@ -106,9 +111,7 @@ def build(chapter: str, out: Path = ROOT / "dist" / "gradescope", root: Path = R
     for name in ("setup.sh", "run_autograder"):
         shutil.copy2(TEMPLATES / name, folder / name)
         (folder / name).chmod(0o755)
-    chosen = {"chapter": chapter, **DEFAULTS, **options}
     (folder / SETTINGS).write_text(json.dumps(chosen, indent=1) + "\n")
-    settings(folder)  # checked
     archive = shutil.make_archive(str(folder), "zip", root_dir=folder)
     return Path(archive)
 

@@ -252,13 +252,6 @@ def kill_user(user: str, rounds: int = 50) -> int:
     return rounds
 
 
-if __name__ == "__main__":  # the user kernel's first step, as root: python -m autograder.sandbox USER RUNTIME -- CMD
-    user, runtime, separator, *command = sys.argv[1:]
-    if separator != "--" or not command:
-        raise SystemExit("usage: python -m autograder.sandbox USER RUNTIME -- COMMAND ...")
-    _become(user, Path(runtime), command)
-
-
 def _matplotlib_cache() -> Path | None:
     try:
         import matplotlib
@@ -267,3 +260,10 @@ def _matplotlib_cache() -> Path | None:
     except Exception:  # noqa: BLE001 - only a speed-up
         return None
     return path if path.is_dir() else None
+
+
+if __name__ == "__main__":  # the user kernel's first step, as root: python -m autograder.sandbox USER RUNTIME -- CMD
+    user, runtime, separator, *command = sys.argv[1:]
+    if separator != "--" or not command:
+        raise SystemExit("usage: python -m autograder.sandbox USER RUNTIME -- COMMAND ...")
+    _become(user, Path(runtime), command)

@@ -244,9 +244,9 @@ def _reference_data(collect: Callable, reference: list) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _expected_table() -> dict:
-    """The data of the checks whose reference this Python cannot import: the file the grader hands
-    an isolated kernel (``$TRAINTECH_EXPECTED``: every check of the chapter being graded), else
-    the student edition's ``traintech/expected.json`` (the visible checks)."""
+    """The data of the visible checks whose reference this Python cannot import: the file the
+    grader hands an isolated kernel (``$TRAINTECH_EXPECTED``: the chapter being graded; its hidden
+    checks are the grader's alone to judge), else the student edition's ``traintech/expected.json``."""
     import os
     from importlib import resources
 
@@ -282,7 +282,8 @@ def run(collect: Callable, judge: Callable, *answers: Any, reference: list = (),
     """Run one check in the notebook: ``collect`` on the learner's ``answers`` and on the
     ``reference`` (objects, or dotted names such as ``"torch.nn.functional.batch_norm"``), then
     ``judge`` the two as the grader will. Raises ``CheckFailed`` (or what the learner's code
-    raised) when the answer is wrong; the collected data is kept for :func:`record`.
+    raised) when the answer is wrong; the collected data is kept for :func:`record`. In a kernel
+    the grader isolates, a hidden check is only collected: the grader judges it outside.
     ``namespace``: where the judge finds the learner's other names (default: the notebook's).
     """
     names = list(collect.__code__.co_varnames[:collect.__code__.co_argcount])
