@@ -6,6 +6,7 @@ import random
 from collections import Counter
 from importlib import resources
 
+import numpy
 import pytest
 import torch
 import torch.nn.functional as F
@@ -21,7 +22,14 @@ from traintech.augmentation import (
     time_shift,
     time_stretch,
 )
-from traintech.reference.augmentation import add_noise, random_crop, random_deletion, random_horizontal_flip
+from traintech.reference.augmentation import (
+    add_noise,
+    color_jitter,
+    random_crop,
+    random_deletion,
+    random_horizontal_flip,
+    random_rotation,
+)
 from traintech.testing import assert_proportion
 
 
@@ -164,6 +172,183 @@ def test_crop_rejects_non_4d_images():
     with pytest.raises(ValueError, match="4-D"):
         random_crop(torch.zeros(3, 8, 8), 4)
 
+
+
+# --------------------------------------------------------------------------- random_rotation
+
+
+def drawn_angles(n, degrees, seed):
+    """The angles (radians) the reference draws from a generator seeded with ``seed`` (white-box)."""
+    return (2 * torch.rand(n, generator=seeded(seed), dtype=torch.float64) - 1) * math.radians(degrees)
+
+
+def rotate_by_hand(image, angle):
+    """(C, H, W) image rotated by ``angle`` (radians, counter-clockwise on screen) about its centre:
+    bilinear interpolation written out pixel by pixel, neighbours outside the image count as 0."""
+    c, h, w = image.shape
+    out = torch.zeros(c, h, w, dtype=torch.float64)
+    cos, sin = math.cos(angle), math.sin(angle)
+    for i in range(h):
+        for j in range(w):
+            x, y = j - (w - 1) / 2, i - (h - 1) / 2
+            sx, sy = cos * x - sin * y + (w - 1) / 2, sin * x + cos * y + (h - 1) / 2  # column, row read
+            j0, i0 = math.floor(sx), math.floor(sy)
+            for di in (0, 1):
+                for dj in (0, 1):
+                    ii, jj = i0 + di, j0 + dj
+                    if 0 <= ii < h and 0 <= jj < w:
+                        weight = (1 - abs(sx - jj)) * (1 - abs(sy - ii))
+                        out[:, i, j] += weight * image[:, ii, jj].double()
+    return out
+
+
+@pytest.mark.parametrize("shape,degrees", [((4, 2, 7, 7), 30.0), ((3, 3, 6, 9), 90.0), ((3, 1, 10, 5), 180.0)])
+def test_rotation_matches_bilinear_interpolation_by_hand(shape, degrees):
+    images = torch.rand(shape, generator=seeded(0), dtype=torch.float64)
+    out = random_rotation(images, degrees, generator=seeded(1))
+    angles = drawn_angles(shape[0], degrees, 1)
+    for k in range(shape[0]):
+        assert_close(out[k], rotate_by_hand(images[k], float(angles[k])), atol=1e-10, rtol=0)
+
+
+def test_rotation_turns_the_picture_counter_clockwise_for_a_positive_angle():
+    """torchvision's convention: with the y axis pointing down, a positive angle turns the picture
+    counter-clockwise (a pixel right of the centre goes up)."""
+    image = torch.zeros(1, 1, 7, 7)
+    image[0, 0, 3, 5] = 1.0  # two pixels right of the centre
+    seed = next(s for s in range(1000) if drawn_angles(1, 90, s).item() > math.radians(88))
+    out = random_rotation(image, 90, generator=seeded(seed))
+    assert divmod(int(out[0, 0].argmax()), 7) == (1, 3)  # two pixels above the centre
+
+
+def test_rotation_by_zero_degrees_is_an_identity_copy_and_keeps_dtype():
+    for dtype in (torch.float32, torch.float64):
+        images = torch.rand(3, 2, 5, 8, generator=seeded(2), dtype=dtype)
+        before = images.clone()
+        out = random_rotation(images, 0.0)
+        assert out.dtype == dtype and out.shape == images.shape
+        assert_close(out, images, atol=1e-6, rtol=0)
+        out[...] = 0
+        assert torch.equal(images, before), "must return a new tensor and leave the input alone"
+
+
+def test_rotation_angles_are_uniform_and_independent_per_image():
+    """Fit each output's angle from images whose pixels hold their own coordinates."""
+    n, size = 2000, 7
+    coords = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    xs, ys = coords.view(1, size).expand(size, size), coords.view(size, 1).expand(size, size)
+    images = torch.stack([xs, ys]).expand(n, 2, size, size).contiguous()
+    out = random_rotation(images, 40, generator=seeded(3))
+    # at the centre's right neighbour (x=1, y=0) the output reads the input at (cos a, sin a)
+    angles = torch.atan2(out[:, 1, 3, 4], out[:, 0, 3, 4])
+    assert stats.kstest(angles.numpy(), "uniform", args=(-math.radians(40), math.radians(80))).pvalue > 1e-6
+    assert_close(angles, drawn_angles(n, 40, 3), atol=1e-10, rtol=0)
+
+
+def test_rotation_is_deterministic_given_the_generator():
+    images = torch.rand(5, 3, 6, 6, generator=seeded(4))
+    assert torch.equal(random_rotation(images, 25, generator=seeded(5)), random_rotation(images, 25, generator=seeded(5)))
+
+
+@pytest.mark.parametrize(
+    "images,degrees,bad",
+    [(torch.zeros(3, 4, 4), 10, "4-D"), (torch.zeros(1, 2, 1, 4, 4), 10, "4-D"),
+     (torch.zeros(2, 1, 4, 4), -1, "degrees"), (torch.zeros(2, 1, 4, 4), float("nan"), "degrees"),
+     (torch.zeros(2, 1, 4, 4), True, "degrees"), (torch.zeros(2, 1, 4, 4, dtype=torch.uint8), 10, "floating")],
+)
+def test_rotation_rejects_bad_arguments(images, degrees, bad):
+    with pytest.raises(ValueError, match=bad):
+        random_rotation(images, degrees)
+
+
+# --------------------------------------------------------------------------- color_jitter
+
+
+def drawn_factors(n, strengths, seed):
+    """The factors the reference draws, step by step, for the steps with a strength > 0 (white-box)."""
+    g = seeded(seed)
+    factors = {}
+    for step, s in strengths.items():
+        if s > 0:
+            low, high = max(0.0, 1.0 - s), 1.0 + s
+            factors[step] = low + (high - low) * torch.rand(n, generator=g, dtype=torch.float64)
+    return factors
+
+
+def enhanced_with_pil(image, step, factor):
+    """One (3, H, W) image in [0, 1] through PIL's ImageEnhance (what torchvision's PIL backend uses)."""
+    from PIL import Image, ImageEnhance
+
+    pil = Image.fromarray((image.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy())
+    enhancer = {"brightness": ImageEnhance.Brightness, "contrast": ImageEnhance.Contrast,
+                "saturation": ImageEnhance.Color}[step]
+    array = torch.from_numpy(numpy.asarray(enhancer(pil).enhance(factor)).copy())
+    return array.permute(2, 0, 1).double() / 255
+
+
+@pytest.mark.parametrize("step", ["brightness", "contrast", "saturation"])
+def test_each_jitter_step_agrees_with_pil_image_enhance(step):
+    """PIL rounds to whole 8-bit values (and the contrast mean to a whole gray level): within 2/255."""
+    images = torch.randint(0, 256, (6, 3, 8, 10), generator=seeded(0)).double() / 255
+    strengths = {"brightness": 0.0, "contrast": 0.0, "saturation": 0.0, step: 0.8}
+    out = color_jitter(images, **strengths, generator=seeded(1))
+    factors = drawn_factors(6, strengths, 1)[step]
+    for k in range(6):
+        assert_close(out[k], enhanced_with_pil(images[k], step, float(factors[k])), atol=2.5 / 255, rtol=0)
+
+
+def test_jitter_applies_brightness_contrast_saturation_in_that_order_each_clamped():
+    images = torch.rand(5, 3, 6, 7, generator=seeded(2), dtype=torch.float64)
+    strengths = {"brightness": 0.9, "contrast": 0.7, "saturation": 0.8}
+    out = color_jitter(images, **strengths, generator=seeded(3))
+    f = {step: v.view(-1, 1, 1, 1) for step, v in drawn_factors(5, strengths, 3).items()}
+    weights = torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64).view(1, 3, 1, 1)
+    x = (f["brightness"] * images).clamp(0, 1)
+    x = (f["contrast"] * x + (1 - f["contrast"]) * (weights * x).sum(1, keepdim=True).mean((2, 3), keepdim=True)).clamp(0, 1)
+    x = (f["saturation"] * x + (1 - f["saturation"]) * (weights * x).sum(1, keepdim=True)).clamp(0, 1)
+    assert_close(out, x, atol=1e-12, rtol=0)
+    assert ((out == 0) | (out == 1)).any(), "this test is meant to exercise the clamps"
+
+
+@pytest.mark.parametrize("step,strength", [("brightness", 1.5), ("contrast", 0.4), ("saturation", 1.0)])
+def test_jitter_factors_are_uniform_per_image(step, strength):
+    n = 3000
+    images = torch.full((n, 3, 1, 2), 0.2, dtype=torch.float64)
+    images[:, 0, 0, 0] = 0.3  # R up: the gray level stays below 0.3, so nothing clamps up to f = 2.5
+    out = color_jitter(images, **{step: strength}, generator=seeded(4))
+    gray = (torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64).view(1, 3, 1, 1) * images).sum(1, keepdim=True)
+    base = {"brightness": torch.zeros(()), "contrast": gray.mean((2, 3), keepdim=True), "saturation": gray}[step]
+    f = ((out - base) / (images - base))[:, 0, 0, 0]  # the red value of the first pixel
+    low, high = max(0.0, 1.0 - strength), 1.0 + strength
+    assert stats.kstest(f.numpy(), "uniform", args=(low, high - low)).pvalue > 1e-6
+    assert len(set(f.tolist())) == n
+
+
+def test_jitter_without_strengths_is_an_identity_copy():
+    images = torch.rand(2, 3, 4, 4, generator=seeded(5))
+    before = images.clone()
+    out = color_jitter(images)
+    assert torch.equal(out, images)
+    out[...] = 0
+    color_jitter(images, 0.5, 0.5, 0.5)
+    assert torch.equal(images, before), "must return a new tensor and leave the input alone"
+
+
+def test_jitter_keeps_dtype_and_stays_in_range():
+    for dtype in (torch.float32, torch.float64):
+        out = color_jitter(torch.rand(8, 3, 5, 5, dtype=dtype), 2.0, 2.0, 2.0, generator=seeded(6))
+        assert out.dtype == dtype and out.min() >= 0 and out.max() <= 1
+
+
+@pytest.mark.parametrize(
+    "images,kwargs,bad",
+    [(torch.zeros(2, 1, 4, 4), {}, "RGB"), (torch.zeros(3, 4, 4), {}, "RGB"), (torch.zeros(1, 2, 3, 4, 4), {}, "RGB"),
+     (torch.zeros(2, 3, 4, 4, dtype=torch.uint8), {}, "floating"), (torch.zeros(2, 3, 4, 4), {"brightness": -0.1}, "brightness"),
+     (torch.zeros(2, 3, 4, 4), {"contrast": float("nan")}, "contrast"), (torch.zeros(2, 3, 4, 4), {"saturation": float("inf")}, "saturation")],
+)
+def test_jitter_rejects_bad_arguments(images, kwargs, bad):
+    with pytest.raises(ValueError, match=bad):
+        color_jitter(images, **kwargs)
 
 # --------------------------------------------------------------------------- random_deletion
 

@@ -6,19 +6,22 @@ input, and draws only from the ``generator`` (a ``torch.Generator``) or ``rng`` 
 swap, synonym replacement and insertion; time shift, stretch and pitch shift) are in
 :mod:`traintech.augmentation`.
 
-- images, ``(N, C, H, W)``: :func:`random_horizontal_flip`, :func:`random_crop`
+- images, ``(N, C, H, W)``: :func:`random_horizontal_flip`, :func:`random_crop`,
+  :func:`random_rotation`, :func:`color_jitter` (RGB)
 - text, a list of tokens: :func:`random_deletion`
 - audio, ``(..., time)``: :func:`add_noise`
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 
-__all__ = ["random_horizontal_flip", "random_crop", "random_deletion", "add_noise"]
+__all__ = ["random_horizontal_flip", "random_crop", "random_rotation", "color_jitter", "random_deletion", "add_noise"]
 
 
 def random_horizontal_flip(
@@ -125,6 +128,141 @@ def random_crop(
     if not windows:  # an empty batch
         return images.new_zeros(0, c, size, size)
     return torch.stack(windows)  # (N, C, size, size)
+
+
+def random_rotation(
+    images: torch.Tensor, degrees: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    r"""Rotate each image about its centre by its own random angle, uniform in
+    :math:`[-\text{degrees}, \text{degrees}]`, with bilinear interpolation and zeros outside.
+
+    As torchvision's ``RandomRotation(degrees, interpolation=BILINEAR)``, but with one angle
+    per image instead of one per call. Pixel :math:`(i, j)` (row, column) sits at
+    :math:`(x, y) = (j - \tfrac{W-1}{2},\; i - \tfrac{H-1}{2})` from the centre; the output
+    reads the input at the rotated position
+
+    .. math:: \begin{pmatrix} x' \\ y' \end{pmatrix} =
+        \begin{pmatrix} \cos\theta & -\sin\theta \\ \sin\theta & \cos\theta \end{pmatrix}
+        \begin{pmatrix} x \\ y \end{pmatrix}, \qquad \theta_n \sim U[-\text{degrees}, \text{degrees}]
+
+    (with the image's :math:`y` axis pointing down, a positive :math:`\theta` turns the
+    picture counter-clockwise, torchvision's convention), interpolated bilinearly from the
+    four nearest pixels; a neighbour outside the image counts as 0. This is
+    ``F.affine_grid`` + ``F.grid_sample`` with ``align_corners=False`` (normalized
+    coordinates run from the left edge of the first pixel, −1, to the right edge of the
+    last, +1), whose matrix for non-square images is the rotation rescaled by the aspect
+    ratio: :math:`\begin{pmatrix} \cos\theta & -\sin\theta\,H/W \\ \sin\theta\,W/H & \cos\theta \end{pmatrix}`.
+
+    Args:
+        images: a batch of floating-point images.
+        degrees: the largest rotation, in degrees (>= 0).
+        generator: source of the angles. Default: None
+
+    Returns:
+        A new tensor of ``images``' dtype; ``images`` is not modified.
+
+    Shape:
+        - images: :math:`(N, C, H, W)`
+        - output: :math:`(N, C, H, W)`
+
+    Example::
+
+        >>> x = torch.rand(4, 3, 8, 8)
+        >>> torch.allclose(random_rotation(x, degrees=0.0), x, atol=1e-6)
+        True
+    """
+    if images.dim() != 4:
+        raise ValueError(f"images have to be 4-D (N, C, H, W), but got shape {tuple(images.shape)}")
+    if not images.is_floating_point():
+        raise ValueError(f"images have to be floating point for bilinear interpolation, but got {images.dtype}")
+    if isinstance(degrees, bool) or not isinstance(degrees, (int, float)) or not degrees >= 0:  # also NaN
+        raise ValueError(f"degrees has to be a non-negative number, but got {degrees!r}")
+    n, _, height, width = images.shape
+    angles = (2 * torch.rand(n, generator=generator, dtype=torch.float64) - 1) * math.radians(degrees)  # (N,)
+    cos, sin = torch.cos(angles), torch.sin(angles)
+    zero = torch.zeros_like(angles)
+    theta = torch.stack([
+        torch.stack([cos, -sin * height / width, zero], dim=1),
+        torch.stack([sin * width / height, cos, zero], dim=1),
+    ], dim=1).to(images.dtype).to(images.device)  # (N, 2, 3), in normalized coordinates
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)  # (N, H, W, 2): where to read
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+GRAYSCALE_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma, as torchvision's rgb_to_grayscale
+
+
+def color_jitter(
+    images: torch.Tensor,
+    brightness: float = 0.0,
+    contrast: float = 0.0,
+    saturation: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    r"""Randomly change the brightness, contrast and saturation of each RGB image.
+
+    As torchvision's ``ColorJitter(brightness, contrast, saturation)``, but with factors drawn
+    per image (torchvision draws one set per call), and always in the order brightness,
+    contrast, saturation (torchvision shuffles the order). For a strength :math:`s > 0`, each
+    image draws its factor :math:`f \sim U[\max(0, 1 - s), 1 + s]`; a strength of 0 leaves
+    that step out. With the grayscale :math:`g = 0.299 R + 0.587 G + 0.114 B`, each step blends
+    the image with a base image and clamps the result to :math:`[0, 1]`:
+
+    .. math::
+        \text{brightness: } x \leftarrow \mathrm{clamp}(f_b\, x), \qquad
+        \text{contrast: } x \leftarrow \mathrm{clamp}(f_c\, x + (1 - f_c)\, \bar g), \qquad
+        \text{saturation: } x \leftarrow \mathrm{clamp}(f_s\, x + (1 - f_s)\, g)
+
+    where :math:`\bar g` is the mean of the image's grayscale over all its pixels (one number
+    per image) and :math:`g` the grayscale of each pixel (the same for the three channels).
+
+    Args:
+        images: a batch of RGB images, values in [0, 1].
+        brightness, contrast, saturation: strengths (>= 0). Default: 0.0
+        generator: source of the factors. Default: None
+
+    Returns:
+        A new tensor; ``images`` is not modified.
+
+    Shape:
+        - images: :math:`(N, 3, H, W)`
+        - output: :math:`(N, 3, H, W)`
+
+    Example::
+
+        >>> x = torch.rand(4, 3, 8, 8)
+        >>> y = color_jitter(x, brightness=0.4, contrast=0.4, saturation=0.4)
+        >>> y.shape, bool(((y >= 0) & (y <= 1)).all())
+        (torch.Size([4, 3, 8, 8]), True)
+    """
+    if images.dim() != 4 or images.shape[1] != 3:
+        raise ValueError(f"images have to be RGB (N, 3, H, W), but got shape {tuple(images.shape)}")
+    if not images.is_floating_point():
+        raise ValueError(f"images have to be floating point with values in [0, 1], but got {images.dtype}")
+    strengths = {"brightness": brightness, "contrast": contrast, "saturation": saturation}
+    for name, value in strengths.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+            raise ValueError(f"{name} has to be a non-negative number, but got {value!r}")
+    n = images.shape[0]
+
+    def factors(strength: float) -> torch.Tensor:  # (N, 1, 1, 1), uniform in [max(0, 1 - s), 1 + s]
+        low, high = max(0.0, 1.0 - strength), 1.0 + strength
+        u = torch.rand(n, generator=generator, dtype=torch.float64)
+        return (low + (high - low) * u).to(images.dtype).to(images.device).view(n, 1, 1, 1)
+
+    weights = torch.tensor(GRAYSCALE_WEIGHTS, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
+    out = images.clone()
+    if brightness > 0:
+        out = (factors(brightness) * out).clamp(0, 1)
+    if contrast > 0:
+        mean = (weights * out).sum(dim=1, keepdim=True).mean(dim=(2, 3), keepdim=True)  # (N, 1, 1, 1)
+        f = factors(contrast)
+        out = (f * out + (1 - f) * mean).clamp(0, 1)
+    if saturation > 0:
+        gray = (weights * out).sum(dim=1, keepdim=True)  # (N, 1, H, W)
+        f = factors(saturation)
+        out = (f * out + (1 - f) * gray).clamp(0, 1)
+    return out
 
 
 def random_deletion(tokens: Sequence[str], p: float, rng: random.Random) -> list[str]:
