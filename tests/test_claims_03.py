@@ -113,6 +113,15 @@ def test_saturated_tanh_and_identical_dead_relu_counts(chapter):
     assert dead[0] == 0 and dead[-1] > 0.1, f"dead fraction per layer: {dead}"
 
 
+def test_your_turn_sigma_one_tenth_explodes_slowly(chapter):
+    """your_turn_scale: "sqrt(256 * 0.01 / 2) ~ 1.13 per layer ... The printed factor per layer is
+    close to 1.13, and the std after layer 24 is about ten times the std after layer 1" (factor
+    1.11-1.14, ratio 10-19 on four seeds)."""
+    stds = chapter.value("your_scale_stds")
+    assert 1.07 < _per_layer_factor(stds) < 1.17, f"factor per layer {_per_layer_factor(stds):.3f}: {stds}"
+    assert 6 < stds[-1] / stds[0] < 25, f"layer 24 / layer 1: {stds[-1] / stds[0]:.1f}"
+
+
 # --- section 2: gains ----------------------------------------------------------------------
 
 
@@ -135,6 +144,18 @@ def test_gains_restore_the_second_moment(chapter):
     assert 1e-7 < no_gain < 1e-5, f"ReLU without gain after 40 layers: {no_gain}"
 
 
+def test_your_turn_leaky_relu_with_the_default_gain_explodes_slowly(chapter):
+    """your_turn_gain: "The gain is sqrt(2/(1+0.01^2)) ~ 1.414 ... the std by sqrt(1.25) ~ 1.12 ...
+    The printed factor per layer is close to 1.12, and the std after layer 40 is tens of times the
+    std after layer 1"; "sqrt(2/1.25) ~ 1.265, the second-moment gain the cell prints" (factor
+    1.112-1.122, layer 40 / layer 1: 62-96 on four seeds)."""
+    gain, restoring = chapter.value("your_gain"), chapter.value("restoring_gain")
+    assert abs(gain - 1.414) < 1e-3 and abs(restoring - 1.265) < 0.01, (gain, restoring)
+    stds = chapter.value("your_gain_run")
+    factor = _per_layer_factor(stds)
+    assert 1.08 < factor < 1.16 and 20 < stds[-1] / stds[0] < 200, f"factor {factor:.3f}: {stds}"
+
+
 # --- section 3: Xavier ---------------------------------------------------------------------
 
 
@@ -155,7 +176,63 @@ def test_xavier_gain_one_decays_and_gain_five_thirds_settles(chapter):
     assert 0 < saturated < 0.15, f"saturated at layer 30: {saturated}"
 
 
-# --- section 4: training a 12-layer MLP under each initialization --------------------------
+def test_your_turn_60_tanh_layers(chapter):
+    """your_turn_xavier: "its first 30 layers are the experiment's network, drawn again"; "Gain 5/3
+    stays where it settled: the std after layer 60 is the same as after layer 30, about 0.65. Gain 1
+    keeps decaying ...: from layer 30 to 60 it loses less than from layer 10 to 30" (layer 60 /
+    layer 30: 0.64-0.68 against layer 30 / layer 10: 0.57-0.60 on three seeds)."""
+    yours, chapter_stds = chapter.value("your_xavier_stds"), chapter.value("xavier_stds")
+    for gain in ("1", "5/3"):
+        first = chapter_stds[f"xavier_normal_, gain {gain}"]
+        assert all(abs(a - b) < 1e-5 for a, b in zip(yours[gain][:30], first)), (gain, yours[gain][:30], first)
+    settled = yours["5/3"]
+    assert 0.6 < settled[59] < 0.7 and abs(settled[59] / settled[29] - 1) < 0.03, settled
+    one = yours["1"]
+    assert one[59] < 0.8 * one[29] and one[59] / one[29] > one[29] / one[9], f"gain 1: {one[9]}, {one[29]}, {one[59]}"
+
+
+# --- section 4: fan_in vs fan_out; training a 12-layer MLP under each initialization -------
+
+
+def _ratios(forward: list[float], backward: list[float]) -> tuple[float, float]:
+    """(logits / first layer, forward; first layer / logits, backward)."""
+    return forward[-1] / forward[0], backward[0] / backward[-1]
+
+
+def test_kaiming_modes_telescope(chapter):
+    """answer_kaiming: "backward ratios close to 0.14 with fan_in and close to 1 with fan_out, for
+    k = 2 and k = 22 alike; forward ratios of order 1 with fan_in and several times larger with
+    fan_out"; kaiming_modes_reading_text: "with fan_in the forward std stays flat through the
+    512-wide layers ...; with fan_out the backward signal stays flat ... the factor comes from ...
+    the last layer ...; through the square layers before it both curves stay flat. The backward
+    ratios are about the same for 4 and for 24 layers" (backward 0.11-0.15 and 0.81-1.07, forward
+    0.5-1.06 and 3.6-7.6 on five seeds)."""
+    runs = chapter.value("mode_runs")
+    for k in (2, 22):
+        fan_in, fan_out = _ratios(*runs["fan_in", k]), _ratios(*runs["fan_out", k])
+        assert 0.1 < fan_in[1] < 0.2 and 0.75 < fan_out[1] < 1.3, (k, fan_in, fan_out)
+        assert 0.35 < fan_in[0] < 1.6 and 2.5 < fan_out[0] < 12 and fan_out[0] > 3 * fan_in[0], (k, fan_in, fan_out)
+    for mode in ("fan_in", "fan_out"):
+        shallow, deep = _ratios(*runs[mode, 2])[1], _ratios(*runs[mode, 22])[1]
+        assert 1 / 1.3 < deep / shallow < 1.3, (mode, shallow, deep)
+    hidden = runs["fan_in", 22][0][:-1]  # the 512-wide outputs
+    backward = runs["fan_out", 22][1]
+    assert max(hidden) / min(hidden) < 2 and max(backward) / min(backward) < 2, (hidden, backward)
+    for flat in (runs["fan_in", 22][1][:-1], runs["fan_out", 22][0][:-1]):  # all but the logits
+        assert max(flat) / min(flat) < 2, flat
+
+
+def test_your_turn_bottleneck(chapter):
+    """your_turn_kaiming: with fan_in "At the first layer that is 10/512 again, a std ratio of
+    sqrt(10/512) ~ 0.14 ... At the 16-unit layer it is sqrt(10/16) ~ 0.79. With fan_out the forward
+    std at the bottleneck is sqrt(512/16) ~ 5.7 times the first layer's, and back to the first
+    layer's order right after it" (0.12-0.16, 0.65-0.90, 5.0-6.2 and 0.75-0.99 on five seeds)."""
+    assert chapter.value("WIDTHS") == [64, 512, 512, 16, 512, 512, 10]
+    runs = chapter.value("your_mode_runs")
+    forward, backward = runs["fan_in"]
+    assert 0.1 < backward[0] / backward[-1] < 0.2 and 0.55 < backward[2] / backward[-1] < 1.05, backward
+    forward, _ = runs["fan_out"]
+    assert 3.5 < forward[2] / forward[0] < 8.5 and 0.4 < forward[3] / forward[0] < 2, forward
 
 
 def _runs(chapter) -> dict:
@@ -230,6 +307,23 @@ def test_rnn_gradient_grows_like_the_spectral_radius(chapter):
     assert gaussian[-1] > 1e6 * gaussian[0], gaussian
 
 
+def test_your_turn_tanh_rnn(chapter):
+    """your_turn_orthogonal: orthogonal: "after 200 steps it is more than ten times smaller than
+    without the tanh ...; but the state itself shrinks (its norm is far below the linear network's)
+    ..., and the gradient is still of order 1. The Gaussian matrix ... now has the smaller gradient,
+    more than five times below the orthogonal one ... ||h_T|| stays large" (orthogonal: 1.3-1.7
+    against 22.4 without the tanh on five orthogonal draws; Gaussian: 0.084)."""
+    runs = chapter.value("your_rnn")
+    (h_orth, g_orth), (h_orth_linear, g_orth_linear) = runs["orthogonal", True], runs["orthogonal", False]
+    (h_gauss, g_gauss), (_, g_gauss_linear) = runs["Gaussian N(0, 1/n)", True], runs["Gaussian N(0, 1/n)", False]
+    assert 10 < g_orth_linear / g_orth < 100 and 0.3 < g_orth < 5, (g_orth, g_orth_linear)
+    assert h_orth < 0.2 * h_orth_linear, (h_orth, h_orth_linear)
+    assert g_gauss < g_orth / 5 and h_gauss > 3 * h_orth, runs
+    assert g_gauss_linear > 1e6 * g_gauss, runs
+    chapter_grad = chapter.value("{k: v[-1] for k, v in rnn_grad.items()}")  # T = 200, float32
+    assert abs(g_orth_linear / chapter_grad["orthogonal"] - 1) < 1e-3, (g_orth_linear, chapter_grad)
+
+
 # --- section 6: transfer -------------------------------------------------------------------
 
 
@@ -288,6 +382,19 @@ def test_trainable_parameter_counts(chapter):
     assert trainable["feature extraction"] == 325 and trainable["from scratch"] == 23_557, trainable
 
 
+def test_your_turn_how_many_groups_to_unfreeze(chapter):
+    """your_turn_transfer: "With K = 5, training the head alone (stage 1) is the most accurate, and
+    every stage that also trains part of the body is less accurate ...; stages 1 and 4 repeat the
+    experiment's feature extraction and discriminative numbers exactly" (stage 1 ahead of the
+    next stage by 0.05-0.08 on three seed sets)."""
+    stages = chapter.value("your_stages")
+    acc = chapter.value("{m: a[shots.index(5)] for m, a in transfer_acc.items()}")
+    assert sorted(stages) == [1, 2, 3, 4] and chapter.value("K") == 5, stages
+    assert stages[1][0] > max(stages[s][0] for s in (2, 3, 4)) + 0.02, stages
+    assert stages[1][0] == acc["feature extraction"] and stages[4][0] == acc["discriminative"], (stages, acc)
+    assert stages[1][1] == 325 and stages[4][1] == 23_557, stages
+
+
 # --- section 7: diagnose -------------------------------------------------------------------
 
 
@@ -327,4 +434,117 @@ def test_candidate_initializations(chapter):
     for label, curve in losses.items():
         if label != "N(0, 0.01²) (colleague)":
             assert curve[-1] < 1.0, (label, curve)
+
+
+def _first_losses(chapter) -> dict[str, tuple[float, float]]:
+    return chapter.value("first_losses")
+
+
+def test_a_last_layer_too_large_shows_in_the_first_loss(chapter):
+    """diagnose_step0_reading: "multiplying its last layer by 10 multiplies every logit by 10, and
+    the printed first loss is more than twice ln 10; as drawn it is a little above ln 10, and with
+    the last layer multiplied by 0.01 or set to 0 it is ln 10 within 0.01" (x 10: 7.3-8.7, as
+    drawn: ln 10 + 0.12 to + 0.20, x 0.01: within 5e-4 on four seeds)."""
+    first = _first_losses(chapter)
+    (large, large_spread), (drawn, drawn_spread) = first["small network, last layer x 10"], first["small network, last layer x 1"]
+    assert large > 2 * LN10, f"last layer x 10: first loss {large:.3f}"
+    assert abs(large_spread / drawn_spread - 10) < 0.01, (large_spread, drawn_spread)
+    assert LN10 + 0.05 < drawn < LN10 + 0.5, f"as drawn: first loss {drawn:.4f}"
+    for label in ("small network, last layer x 0.01", "small network, last layer x 0"):
+        assert abs(first[label][0] - LN10) < 0.01, (label, first[label])
+
+
+def test_the_colleague_net_starts_exactly_at_ln_10_with_the_same_output_for_every_digit(chapter):
+    """diagnose_step0_reading and answer_diagnose: "its first loss is ln 10 within 1e-5, and its
+    logits vary by about 1e-11 from digit to digit, against about 0.3 for the small network as
+    drawn" (loss - ln 10: 3e-7, spread 1.5e-11 to 3e-11, small network 0.32-0.35 on four seeds)."""
+    first = _first_losses(chapter)
+    loss, spread = first["colleague's network"]
+    assert abs(loss - LN10) < 1e-5, f"first loss {loss:.7f}"
+    assert 3e-12 < spread < 1e-10, f"logits' spread over the digits {spread:.1e}"
+    assert 0.15 < first["small network, last layer x 1"][1] < 0.6, first["small network, last layer x 1"]
+
+
+def test_colleague_net_histograms_same_weights_tiny_gradients(chapter):
+    """answer_diagnose: the weight histograms show "the same Gaussian of std 0.01 in every layer, as
+    drawn — while the gradient histograms put every layer's weight gradients at a std of order
+    1e-11" (4e-12 to 1.8e-11 on six seeds)."""
+    weights = chapter.value("[p.std().item() for p in fresh.parameters() if p.dim() > 1]")
+    grads = chapter.value("[p.grad.std().item() for p in fresh.parameters() if p.dim() > 1]")
+    assert len(weights) == len(grads) == 9
+    assert all(abs(w / 0.01 - 1) < 0.1 for w in weights), f"weight std per Linear: {weights}"
+    assert all(1e-12 < g < 1e-10 for g in grads), f"weight-gradient std per Linear: {grads}"
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[(len(values) - 1) // 2]  # the lower median, as torch.median
+
+
+def test_no_layer_below_the_head_moves(chapter):
+    """answer_diagnose: "the median update ratios of Linear 0–7 are below 1e-6 (those of Linear 0–6
+    below 1e-9) ...; only the head moves more, and it too stays below 1e-3 at every step" (medians
+    of Linear 0-6 at most 7e-11, Linear 7 6e-9 to 8e-8, head 9e-6 to 1e-4, largest ratio 3e-4 on
+    four seeds)."""
+    ratios = list(chapter.value("broken_ratios.ratios").values())
+    medians = [_median(r) for r in ratios]
+    assert len(ratios) == 9 and all(len(r) == len(ratios[0]) > 100 for r in ratios), [len(r) for r in ratios]
+    assert all(m < 1e-9 for m in medians[:7]) and medians[7] < 1e-6, f"medians per Linear: {medians}"
+    assert medians[8] > 1e-6, f"head: {medians[8]}"
+    assert max(max(r) for r in ratios) < 1e-3, [max(r) for r in ratios]
+
+
+def test_after_the_fix_every_layer_moves(chapter):
+    """answer_diagnose: "the table below the candidates' plot prints median update ratios of order
+    1e-3 to 1e-2 for every Linear of every initialization except the colleague's" (1.6e-3 to
+    1.3e-2 on six seeds)."""
+    ratios = chapter.value("{k: list(v.values()) for k, v in candidate_ratios.items() if k != colleague}")
+    assert len(ratios) == 4
+    for label, per_layer in ratios.items():
+        medians = [_median(r) for r in per_layer]
+        assert all(5e-4 < m < 3e-2 for m in medians), (label, medians)
+
+
+def test_your_turn_last_layer_times_ten(chapter):
+    """your_turn_diagnose: with the head x 10 "the first loss is far above ln 10 (... more than
+    twice ln 10)"; the head's "printed ratio is below 1"; the layers below: "their first updates are
+    more than ten times the chapter's"; "its training loss is nan (it diverged), where the
+    chapter's He run trains" (first loss 7.8-22, head 0.19-0.4, layers below 15-38 times, nan on
+    four seeds)."""
+    first_loss = chapter.value("your_first_loss")
+    assert chapter.value("(LAYER, SCALE, EPOCHS)") == (8, 10.0, 3)
+    assert first_loss > 2 * LN10, first_loss
+    yours = chapter.value("[r[0] for r in your_ratios.ratios.values()]")
+    he = chapter.value("[r[0] for r in candidate_ratios[he].values()]")
+    relative = [a / b for a, b in zip(yours, he)]
+    assert relative[-1] < 0.7 and all(r > 10 for r in relative[:-1]), f"first update / He's: {relative}"
+    assert math.isnan(chapter.value("your_history['train_loss'][-1]"))
+    assert chapter.value("candidate_histories[he]['train_loss'][2]") < LN10 - 1, "the chapter's He run"
+
+
+# --- in practice ---------------------------------------------------------------------------
+
+
+def test_in_practice_pytorch_defaults():
+    """in_practice: nn.Linear and nn.Conv2d "call nn.init.kaiming_uniform_(weight, a=math.sqrt(5))":
+    "uniform in ±1/sqrt(fan_in), a std of 1/sqrt(3 fan_in)"; "biases uniform in the same range";
+    calculate_gain("tanh") is 5/3; kaiming's default nonlinearity "leaky_relu" with a=0 has ReLU's
+    gain sqrt(2)."""
+    import inspect
+
+    import torch
+    from torch import nn
+
+    for module in (nn.Linear, nn.modules.conv._ConvNd):
+        assert "kaiming_uniform_(self.weight, a=math.sqrt(5))" in inspect.getsource(module.reset_parameters)
+    torch.manual_seed(0)
+    for layer, fan_in in ((nn.Linear(400, 300), 400), (nn.Conv2d(16, 200, 5), 16 * 25)):
+        bound = 1 / math.sqrt(fan_in)
+        for tensor in (layer.weight, layer.bias):
+            assert 0.97 * bound < tensor.abs().max().item() <= bound, (layer, tensor.abs().max().item(), bound)
+        assert abs(layer.weight.std().item() * math.sqrt(3 * fan_in) - 1) < 0.02
+    assert nn.init.calculate_gain("tanh") == 5 / 3
+    assert nn.init.calculate_gain("leaky_relu", 0) == nn.init.calculate_gain("relu") == math.sqrt(2)
+    w = torch.empty(2000, 500)
+    nn.init.kaiming_normal_(w)  # the defaults: a=0, mode="fan_in", nonlinearity="leaky_relu"
+    assert abs(w.std().item() / math.sqrt(2 / 500) - 1) < 0.01
 

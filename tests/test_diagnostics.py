@@ -10,16 +10,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from traintech.diagnostics import (  # noqa: E402
     UnitStats,
+    UpdateRatios,
+    expected_initial_loss,
     gradient_norms,
     plot_activation_histograms,
     plot_layer_stats,
+    plot_parameter_histograms,
+    plot_update_ratios,
     unit_stats,
 )
 from traintech.reference.diagnostics import activation_stds  # noqa: E402
+from traintech.training import fit  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -251,7 +257,210 @@ def test_plot_activation_histograms():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(labelled)
 
 
-@pytest.mark.parametrize("plot", [plot_layer_stats, plot_activation_histograms])
+@pytest.mark.parametrize("plot", [plot_layer_stats, plot_activation_histograms, plot_update_ratios])
 def test_plots_reject_nothing_to_plot(plot):
     with pytest.raises(ValueError, match="empty"):
         plot({})
+
+
+# --- expected_initial_loss ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_classes", [1, 2, 10, 1000])
+def test_expected_initial_loss_is_the_loss_of_uniform_predictions(num_classes):
+    labels = torch.randint(0, num_classes, (50,), generator=torch.Generator().manual_seed(0))
+    uniform = F.cross_entropy(torch.zeros(50, num_classes), labels).item()  # equal logits, any labels
+    assert expected_initial_loss(num_classes) == pytest.approx(uniform, abs=1e-6)
+    assert expected_initial_loss(num_classes) == math.log(num_classes)
+
+
+@pytest.mark.parametrize("num_classes", [0, -3, 2.5, True, "10", None])
+def test_expected_initial_loss_rejects_a_bad_number_of_classes(num_classes):
+    with pytest.raises(ValueError, match="num_classes"):
+        expected_initial_loss(num_classes)
+
+
+# --- UpdateRatios ---------------------------------------------------------------------
+
+
+def _batches(steps, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.randn(16, 32, generator=g), torch.randint(0, 4, (16,), generator=g)) for _ in range(steps)]
+
+
+def _classifier():
+    torch.manual_seed(3)
+    return nn.Sequential(nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 32), nn.LayerNorm(32), nn.Linear(32, 4))
+
+
+def test_update_ratios_match_snapshots_taken_by_hand():
+    """||w_after - w_before|| / ||w_before|| around every step, for every weight tensor (>= 2 dims) only,
+    with an optimizer whose update is not a multiple of the gradient (momentum, weight decay)."""
+    model, by_hand = _classifier(), _classifier()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-2)
+    opt_hand = torch.optim.SGD(by_hand.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-2)
+    expected = {name: [] for name, p in by_hand.named_parameters() if p.dim() >= 2}
+    with UpdateRatios(model, opt) as tracker:
+        for x, y in _batches(5):
+            for net, optimizer in ((model, opt), (by_hand, opt_hand)):
+                optimizer.zero_grad()
+                F.cross_entropy(net(x), y).backward()
+            before = {name: p.detach().clone() for name, p in by_hand.named_parameters()}
+            opt.step()
+            opt_hand.step()
+            for name in expected:
+                after = by_hand.get_parameter(name).detach()
+                expected[name].append(((after - before[name]).norm() / before[name].norm()).item())
+    assert list(tracker.ratios) == ["0.weight", "2.weight", "4.weight"] == list(expected)
+    for name, ratios in expected.items():
+        assert tracker.ratios[name] == pytest.approx(ratios, rel=1e-5), name
+    assert all(r > 0 for ratios in tracker.ratios.values() for r in ratios)
+
+
+def test_update_ratio_of_plain_sgd_is_lr_times_the_gradient_norm_over_the_weight_norm():
+    layer = nn.Linear(6, 3, bias=False)
+    opt = torch.optim.SGD(layer.parameters(), lr=0.05)
+    x = torch.randn(8, 6)
+    with UpdateRatios(layer, opt) as tracker:
+        layer(x).pow(2).sum().backward()
+        expected = 0.05 * layer.weight.grad.norm().item() / layer.weight.norm().item()
+        opt.step()
+    assert tracker.ratios == {"weight": [pytest.approx(expected, rel=1e-5)]}
+
+
+def test_update_ratios_record_every_step_of_fit_and_stop_when_removed():
+    model = _classifier()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = _batches(4)
+    with UpdateRatios(model, opt) as tracker:
+        fit(model, loader, None, opt, epochs=3, progress=False)
+    assert {name: len(r) for name, r in tracker.ratios.items()} == {"0.weight": 12, "2.weight": 12, "4.weight": 12}
+    fit(model, loader, None, opt, epochs=1, progress=False)  # the hooks are gone
+    assert all(len(r) == 12 for r in tracker.ratios.values())
+    assert not opt._optimizer_step_pre_hooks and not opt._optimizer_step_post_hooks
+    assert "3 weight tensors, 12 steps" in repr(tracker)
+
+
+def test_update_ratios_without_a_with_block():
+    model = _classifier()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    tracker = UpdateRatios(model, opt)
+    fit(model, _batches(2), None, opt, epochs=1, progress=False)
+    tracker.remove()
+    tracker.remove()  # twice is harmless
+    assert all(len(r) == 2 for r in tracker.ratios.values())
+
+
+def test_update_ratios_follow_only_what_the_optimizer_updates():
+    model = _classifier()
+    model[0].requires_grad_(False)
+    opt = torch.optim.SGD(model[2:].parameters(), lr=0.1)  # the head and the layer before it
+    with UpdateRatios(model, opt) as tracker:
+        fit(model, _batches(2), None, opt, epochs=1, progress=False)
+    assert list(tracker.ratios) == ["2.weight", "4.weight"]
+
+
+def test_a_weight_that_does_not_move_has_ratio_zero_and_a_zero_weight_nan():
+    model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2))
+    with torch.no_grad():
+        model[2].weight.zero_()  # its gradient is not zero; the ratio is undefined at the first step
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with UpdateRatios(model, opt) as tracker:
+        for _ in range(2):
+            opt.zero_grad()
+            F.cross_entropy(model(torch.randn(8, 4)), torch.randint(0, 2, (8,))).backward()
+            opt.step()
+        opt.zero_grad(set_to_none=True)
+        opt.step()  # no gradients: nothing moves
+    first, second, third = tracker.ratios["2.weight"]
+    assert math.isnan(first) and second > 0 and third == 0.0
+    assert tracker.ratios["0.weight"][-1] == 0.0
+
+
+def test_update_ratios_need_a_weight_the_optimizer_updates():
+    model = _classifier()
+    with pytest.raises(ValueError, match="updates none of the weight tensors"):
+        UpdateRatios(model, torch.optim.SGD([p for p in model.parameters() if p.dim() == 1], lr=0.1))
+    with pytest.raises(ValueError, match="updates none of the weight tensors"):
+        UpdateRatios(nn.Sequential(nn.ReLU()), torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1))
+
+
+def test_plot_update_ratios():
+    ratios = {"0.weight": [2e-3, 1e-3, 0.0, 8e-4], "2.weight": [1e-5, math.nan, 2e-5, 3e-5]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a stray warning costs a learner points
+        ax = plot_update_ratios(ratios)
+        ax.figure.canvas.draw()
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and ax.get_yscale() == "log"
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[:2] == list(ratios) and "0.001" in texts[2]
+    lines = ax.get_lines()
+    assert list(lines[0].get_xdata()) == [1, 2, 3, 4]
+    assert math.isnan(lines[0].get_ydata()[2]) and lines[0].get_ydata()[3] == 8e-4  # 0 is not drawn
+    assert list(lines[2].get_ydata()) == [1e-3, 1e-3]  # the rule of thumb
+
+
+def test_plot_update_ratios_without_reference_on_a_given_axes():
+    _, ax = plt.subplots()
+    assert plot_update_ratios({"w": [1e-3, 2e-3]}, ax=ax, reference=None, title="T") is ax
+    assert len(ax.get_lines()) == 1 and ax.get_title() == "T"
+
+
+# --- plot_parameter_histograms --------------------------------------------------------
+
+
+def _legend_std(ax):
+    return float(ax.get_legend().get_texts()[0].get_text().removeprefix("std "))
+
+
+def test_weight_histograms_one_panel_per_weight_tensor():
+    model = _classifier()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        axes = plot_parameter_histograms(model, ncols=2)
+        axes[0].figure.canvas.draw()
+    weights = [(name, p) for name, p in model.named_parameters() if p.dim() >= 2]
+    assert [ax.get_title() for ax in axes] == [f"{name} {tuple(p.shape)}" for name, p in weights]
+    for ax, (_, p) in zip(axes, weights):
+        assert ax.get_xlabel() == "weight value" and ax.get_ylabel() == "density"
+        assert _legend_std(ax) == pytest.approx(p.std().item(), rel=0.06)  # printed with 2 digits
+        assert ax.patches, "no histogram drawn"
+    figure = axes[0].figure
+    assert figure.get_suptitle() == "Weights of each layer"
+    assert len(figure.axes) == 4 and not figure.axes[3].get_visible()  # 3 panels on a 2 x 2 grid
+
+
+def test_gradient_histograms_show_the_gradients():
+    model = _classifier()
+    x, y = _batches(1)[0]
+    F.cross_entropy(model(x), y).backward()
+    with torch.no_grad():
+        model[4].weight.grad.mul_(1e6)  # a gradient on another scale than its weight
+    axes = plot_parameter_histograms(model, what="grad", bins=20, title="G")
+    assert _legend_std(axes[2]) == pytest.approx(model[4].weight.grad.std().item(), rel=0.06)
+    assert _legend_std(axes[2]) > 1e3 * _legend_std(axes[0])
+    assert axes[0].get_xlabel() == "gradient value" and axes[0].figure.get_suptitle() == "G"
+
+
+def test_gradient_histograms_mark_a_weight_without_gradient():
+    model = _classifier()
+    model[0].requires_grad_(False)
+    x, y = _batches(1)[0]
+    F.cross_entropy(model(x), y).backward()
+    axes = plot_parameter_histograms(model, what="grad")
+    assert "no gradient" in [t.get_text() for t in axes[0].texts] and axes[0].get_legend() is None
+    assert axes[1].get_legend() is not None
+
+
+def test_parameter_histograms_reject_bad_arguments():
+    model = _classifier()
+    with pytest.raises(ValueError, match="backward"):
+        plot_parameter_histograms(model, what="grad")
+    with pytest.raises(ValueError, match="'gradient'"):
+        plot_parameter_histograms(model, what="gradient")
+    with pytest.raises(ValueError, match="no weight tensor"):
+        plot_parameter_histograms(nn.Sequential(nn.LayerNorm(4)))
+    with pytest.raises(ValueError, match="bins"):
+        plot_parameter_histograms(model, bins=0)
+    with pytest.raises(ValueError, match="ncols"):
+        plot_parameter_histograms(model, ncols=0)

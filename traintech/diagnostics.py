@@ -1,4 +1,4 @@
-r"""Look inside a network at initialization: per-layer activation and gradient statistics.
+r"""Look inside a network: per-layer statistics at initialization and during training.
 
 A good initialization keeps the scale of the signal roughly constant through depth
 (Glorot & Bengio, 2010; He et al., 2015). These helpers measure it:
@@ -8,6 +8,15 @@ A good initialization keeps the scale of the signal roughly constant through dep
 - :func:`gradient_norms` measures each layer's parameter gradient after one backward
   pass;
 - :func:`plot_layer_stats` and :func:`plot_activation_histograms` draw them.
+
+And the checks practitioners run on a training run (Karpathy, "A Recipe for Training Neural
+Networks", 2019; CS231n, "Babysitting the learning process"):
+
+- :func:`expected_initial_loss`: the loss a classifier should start at, :math:`\ln C`;
+- :class:`UpdateRatios` records each weight tensor's update-to-weight ratio at every optimizer
+  step, and :func:`plot_update_ratios` draws them;
+- :func:`plot_parameter_histograms` draws the values (or gradients) of each layer's weights,
+  one panel per layer.
 
 matplotlib is imported only by the plotting functions.
 """
@@ -25,6 +34,10 @@ __all__ = [
     "gradient_norms",
     "plot_layer_stats",
     "plot_activation_histograms",
+    "expected_initial_loss",
+    "UpdateRatios",
+    "plot_update_ratios",
+    "plot_parameter_histograms",
 ]
 
 
@@ -192,11 +205,8 @@ def plot_layer_stats(
         values = [float(v) for v in values]
         ax.plot(range(len(values)), values, marker="o", label=str(label))
     ax.set_yscale("log")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend()
+    _finish(ax, title, xlabel, ylabel)
     return ax
 
 
@@ -232,15 +242,263 @@ def plot_activation_histograms(
 
     if not outputs:
         raise ValueError(f"outputs is empty: expected a dict from label to tensor, but got {outputs!r}")
-    if not (isinstance(bins, numbers.Integral) and bins > 0):
-        raise ValueError(f"bins has to be a positive int, but got {bins!r}")
+    _check_bins(bins)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     for label, y in outputs.items():
-        values = torch.as_tensor(y).detach().flatten().float().cpu().numpy()
-        ax.hist(values, bins=bins, density=True, histtype="step", label=str(label))
+        _histogram(ax, y, bins, label)
+    _finish(ax, title, xlabel, ylabel)
+    return ax
+
+
+def _check_bins(bins):
+    if not (isinstance(bins, numbers.Integral) and bins > 0):
+        raise ValueError(f"bins has to be a positive int, but got {bins!r}")
+
+
+def _histogram(ax, values, bins, label):
+    """One histogram, a labelled step line: the density of every element of ``values``."""
+    values = torch.as_tensor(values).detach().flatten().float().cpu().numpy()
+    ax.hist(values, bins=bins, density=True, histtype="step", label=str(label))
+
+
+def _finish(ax, title, xlabel, ylabel, legend=True, fontsize=None):
+    """The texts of a plot, and its legend (font size ``fontsize``, None: matplotlib's default)."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend()
+    if legend:
+        ax.legend(fontsize=fontsize)
+
+
+# --- checks of a training run -----------------------------------------------------------
+
+
+def expected_initial_loss(num_classes):
+    r"""Return the cross-entropy of a classifier that predicts uniform probabilities: :math:`\ln C`.
+
+    .. math:: -\log \frac{1}{C} = \ln C
+
+    on every example, whatever its label. A freshly initialized classifier whose logits are
+    small and alike predicts nearly uniform probabilities, so its first loss should be close
+    to this: 2.30 for 10 classes. A first loss far *above* it means large logits that are
+    confidently wrong (typically a last layer initialized too large: scale its weights down,
+    e.g. by 0.01, or set them to zero); a loss that stays there means the network learns
+    nothing from its input.
+
+    Args:
+        num_classes: the number of classes :math:`C`, a positive int.
+
+    Returns:
+        :math:`\ln C` as a float.
+
+    Raises:
+        ValueError: ``num_classes`` is not a positive int.
+
+    Example:
+        >>> round(expected_initial_loss(10), 4)
+        2.3026
+    """
+    if not (isinstance(num_classes, numbers.Integral) and not isinstance(num_classes, bool) and num_classes > 0):
+        raise ValueError(f"num_classes has to be a positive int, but got {num_classes!r}")
+    return math.log(num_classes)
+
+
+def _weights(model):
+    """``(name, parameter)`` of every weight tensor (2 dimensions or more) of ``model``."""
+    return [(name, p) for name, p in model.named_parameters() if p.dim() >= 2]
+
+
+class UpdateRatios:
+    r"""Record each weight tensor's update-to-weight ratio at every optimizer step.
+
+    .. math:: r_t = \frac{\|w_{t+1} - w_t\|_2}{\|w_t\|_2}
+
+    the size of one step's change relative to the size of the weights. A rule of thumb
+    (CS231n, "Babysitting the learning process") puts a healthy ratio around :math:`10^{-3}`:
+    far below, the layer hardly moves (its gradient vanishes, or the learning rate is too
+    low); far above (:math:`10^{-1}`), the steps are too large.
+
+    Works with any training loop that calls ``optimizer.step()``, e.g.
+    :func:`traintech.training.fit`: an optimizer step pre-hook copies the weights, a post-hook
+    measures the change. Only tensors with 2 dimensions or more (the weights of linear and
+    convolution layers) are recorded: biases and normalization parameters may start at 0.
+    Use it as a context manager, or call :meth:`remove` when done.
+
+    Args:
+        model: the ``nn.Module`` whose weights ``optimizer`` updates; names as in
+            ``model.named_parameters()``.
+        optimizer: a ``torch.optim.Optimizer``.
+
+    Attributes:
+        ratios: a dict from weight name (e.g. ``"0.weight"``) to a list with one float per
+            optimizer step, in the order of ``model.named_parameters()``; ``nan`` at a step
+            whose :math:`w_t` is all zeros (the ratio is undefined).
+
+    Raises:
+        ValueError: ``optimizer`` updates none of ``model``'s weight tensors.
+
+    Example:
+        >>> model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 2))
+        >>> optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        >>> with UpdateRatios(model, optimizer) as tracker:
+        ...     for _ in range(3):
+        ...         optimizer.zero_grad()
+        ...         model(torch.randn(8, 10)).pow(2).mean().backward()
+        ...         optimizer.step()
+        >>> {name: len(r) for name, r in tracker.ratios.items()}
+        {'0.weight': 3, '2.weight': 3}
+    """
+
+    def __init__(self, model, optimizer):
+        updated = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        self._weights = [(name, p) for name, p in _weights(model) if id(p) in updated]
+        if not self._weights:
+            raise ValueError(
+                f"the optimizer updates none of the weight tensors (2 dimensions or more) of "
+                f"{type(model).__name__}: got weights {[name for name, _ in _weights(model)]}"
+            )
+        self.ratios = {name: [] for name, _ in self._weights}
+        self._before = None
+        self._handles = [optimizer.register_step_pre_hook(self._snapshot),
+                         optimizer.register_step_post_hook(self._measure)]
+
+    def _snapshot(self, optimizer, args, kwargs):
+        self._before = [p.detach().clone() for _, p in self._weights]
+
+    def _measure(self, optimizer, args, kwargs):
+        with torch.no_grad():
+            for (name, p), before in zip(self._weights, self._before):
+                norm = before.norm().item()
+                self.ratios[name].append((p - before).norm().item() / norm if norm > 0 else math.nan)
+        self._before = None
+
+    def remove(self):
+        """Stop recording (remove the optimizer hooks); :attr:`ratios` is kept."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+    def __repr__(self):
+        steps = max((len(r) for r in self.ratios.values()), default=0)
+        return f"{type(self).__name__}({len(self.ratios)} weight tensors, {steps} steps)"
+
+
+def plot_update_ratios(
+    ratios,
+    ax=None,
+    reference=1e-3,
+    title="Update-to-weight ratio of each layer",
+    xlabel="optimizer step",
+    ylabel=r"$\|\Delta w\| \,/\, \|w\|$ (log scale)",
+):
+    r"""Plot each weight tensor's update-to-weight ratio over the optimizer steps, log scale.
+
+    One line per tensor (e.g. :attr:`UpdateRatios.ratios`) and a dashed line at the rule of
+    thumb :math:`10^{-3}`. Zero and ``nan`` values are not drawn (log scale).
+
+    Args:
+        ratios: a dict from label (e.g. ``"0.weight"``) to a sequence of per-step ratios;
+            value ``t`` is drawn at x = ``t + 1``.
+        ax: the matplotlib Axes to draw on. Default: None (a new figure)
+        reference: the height of the dashed reference line, or None for none. Default: 1e-3
+        title, xlabel, ylabel: the texts of the plot.
+
+    Returns:
+        the matplotlib ``Axes`` (``plt.show()`` is not called).
+
+    Example:
+        >>> ax = plot_update_ratios({"0.weight": [2e-3, 1e-3, 8e-4], "2.weight": [1e-5, 1e-5, 2e-5]})
+    """
+    import matplotlib.pyplot as plt
+
+    if not ratios:
+        raise ValueError(f"ratios is empty: expected a dict from label to values, but got {ratios!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for label, values in ratios.items():
+        values = [float(v) if v > 0 else math.nan for v in values]  # log scale: draw only positive values
+        ax.plot(range(1, len(values) + 1), values, label=str(label))
+    if reference is not None:
+        ax.axhline(reference, color="k", linestyle="--", label=f"rule of thumb, {reference:g}")
+    ax.set_yscale("log")
+    ax.grid(True, which="major", alpha=0.3)
+    _finish(ax, title, xlabel, ylabel, legend=False)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: lines fill the plot
     return ax
+
+
+def plot_parameter_histograms(model, what="weight", bins=40, ncols=5, title=None):
+    r"""Draw the histogram of each weight tensor of ``model``, or of its gradient: one panel each.
+
+    Shows what one number per layer hides, and the scale of every layer at a glance: each
+    panel's legend gives the tensor's std, its x axis the range of its values. Weights of
+    the same scale in every layer are expected after an initialization like Xavier's or He's;
+    gradients many orders of magnitude smaller in some layers than in others mean those
+    layers (hardly) learn. Tensors with 2 dimensions or more (the weights of linear and
+    convolution layers) get a panel, in the order of ``model.named_parameters()``; biases
+    do not (their gradient norms: :func:`gradient_norms` with ``per_parameter=True``).
+
+    Args:
+        model: an ``nn.Module``.
+        what: ``"weight"`` (the values) or ``"grad"`` (their ``.grad``, after a
+            ``loss.backward()``; a tensor without a gradient gets an empty panel that
+            says so). Default: ``"weight"``
+        bins: the number of histogram bins. Default: 40
+        ncols: panels per row. Default: 5
+        title: the figure's title. Default: one derived from ``what``
+
+    Returns:
+        a list of matplotlib ``Axes``, one per weight tensor (``axes[0].figure`` is the
+        figure; ``plt.show()`` is not called).
+
+    Raises:
+        ValueError: ``what`` is neither ``"weight"`` nor ``"grad"``; ``model`` has no
+            weight tensor; ``what="grad"`` and no weight tensor has a gradient.
+
+    Example:
+        >>> model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 2))
+        >>> model(torch.randn(64, 10)).pow(2).mean().backward()
+        >>> [ax.get_title() for ax in plot_parameter_histograms(model, what="grad")]
+        ['0.weight (20, 10)', '2.weight (2, 20)']
+    """
+    import matplotlib.pyplot as plt
+
+    if what not in ("weight", "grad"):
+        raise ValueError(f'what has to be "weight" or "grad", but got {what!r}')
+    _check_bins(bins)
+    if not (isinstance(ncols, numbers.Integral) and ncols > 0):
+        raise ValueError(f"ncols has to be a positive int, but got {ncols!r}")
+    weights = _weights(model)
+    if not weights:
+        raise ValueError(f"{type(model).__name__} has no weight tensor (a parameter with 2 dimensions or more)")
+    if what == "grad" and all(p.grad is None for _, p in weights):
+        raise ValueError("no weight tensor has a gradient: call loss.backward() first")
+    ncols = min(ncols, len(weights))
+    nrows = math.ceil(len(weights) / ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(3 * ncols, 2.6 * nrows), squeeze=False)
+    axes = list(grid.flat)
+    for ax in axes[len(weights):]:
+        ax.set_visible(False)
+    noun = "weight" if what == "weight" else "gradient"
+    for ax, (name, p) in zip(axes, weights):
+        values = p if what == "weight" else p.grad
+        panel = f"{name} {tuple(p.shape)}"
+        if values is None:
+            ax.text(0.5, 0.5, "no gradient", ha="center", va="center", transform=ax.transAxes)
+            _finish(ax, panel, f"{noun} value", "density", legend=False)
+            continue
+        values = values.detach()
+        _histogram(ax, values, bins, f"std {values.float().std().item():.1e}")
+        _finish(ax, panel, f"{noun} value", "density", fontsize="small")
+    if title is None:
+        title = "Weights of each layer" if what == "weight" else "Gradients of each layer's weights"
+    fig.suptitle(title)
+    fig.tight_layout()
+    return axes[:len(weights)]
