@@ -90,7 +90,19 @@ def test_dropout_left_on_makes_evaluation_random_and_worse(chapter):
     assert max(train_mode) < eval_mode - 0.01, out
 
 
-# --- 2. Weight decay (cell-027, cell-029) -------------------------------------------------------
+def test_your_turn_input_dropout_shrinks_the_gap_but_costs_accuracy(chapter):
+    """your_turn_dropout: "With the defaults, input dropout shrinks the gap but lowers validation
+    accuracy and raises validation loss compared with the chapter's run at the same hidden rate"
+    (four seeds: validation accuracy 0.05-0.09 lower, validation loss 0.11-0.14 higher, gap
+    0.02-0.05 smaller)."""
+    yours, ours = (chapter.value(f"{{k: {run}[k][-1] for k in ('train_acc', 'val_acc', 'val_loss')}}")
+                   for run in ("your_dropout_run", "dropout_runs[0.3]"))
+    assert chapter.value("(P_INPUT, P_HIDDEN, WIDTH)") == (0.2, 0.3, 256)
+    assert yours["val_acc"] < ours["val_acc"] - 0.02 and yours["val_loss"] > ours["val_loss"] + 0.03, (yours, ours)
+    assert yours["train_acc"] - yours["val_acc"] < ours["train_acc"] - ours["val_acc"], (yours, ours)
+
+
+# --- 2. Weight decay (cell-027, cell-029, wd-groups-experiment, your-turn-wd) --------------------
 
 def test_l2_is_weight_decay_for_sgd_but_not_for_adam(chapter):
     """l2_vs_decay_text: "L2 penalty = weight decay for SGD, but not for Adam" (SGD: 1.5e-8, float
@@ -106,14 +118,15 @@ def _lambda_sweep(chapter) -> dict[float, tuple[float, float, float, float]]:
 
 
 def test_weight_norm_falls_steadily_with_lambda(chapter):
-    """wd_question: "The weight norm falls steadily as λ grows" (strictly, on five seeds)."""
+    """wd_sweep_text: "The weight norm falls steadily as λ grows"; answer_weight_decay: "the sweep shows
+    exactly that: the norm falls steadily as λ grows" (strictly, on five seeds)."""
     sweep = _lambda_sweep(chapter)
     norms = [sweep[lam][0] for lam in sorted(sweep)]
     assert all(b < a for a, b in zip(norms, norms[1:])), f"weight norm by λ {sorted(sweep)}: {norms}"
 
 
 def test_small_decay_changes_little(chapter):
-    """wd_question: "A small amount of decay changes little here" (λ = 1e-3 and 3e-3: validation
+    """wd_sweep_text: "A small amount of decay changes little here" (λ = 1e-3 and 3e-3: validation
     accuracy within 0.003 of λ = 0 on five seeds)."""
     sweep = _lambda_sweep(chapter)
     val = {lam: sweep[lam][2] for lam in sweep}
@@ -121,7 +134,7 @@ def test_small_decay_changes_little(chapter):
 
 
 def test_moderate_decay_costs_training_accuracy_not_validation_accuracy(chapter):
-    """wd_question: "around λ = 10^-2 the training accuracy drops a little while validation accuracy
+    """wd_sweep_text: "around λ = 10^-2 the training accuracy drops a little while validation accuracy
     holds" (training -0.010 to -0.034, validation -0.006 to +0.011 on five seeds)."""
     sweep = _lambda_sweep(chapter)
     train_drop = sweep[0.0][3] - sweep[1e-2][3]
@@ -131,14 +144,73 @@ def test_moderate_decay_costs_training_accuracy_not_validation_accuracy(chapter)
 
 
 def test_too_much_decay_collapses_the_network(chapter):
-    """wd_question: "at λ = 0.1 ... the weights collapse towards zero and the network is left close to
-    chance level (10 % for ten classes), far below every smaller λ" (the norm 25-40 times smaller
-    than without decay; validation accuracy 0.10-0.29 on five seeds, every smaller λ 0.87-0.93)."""
+    """wd_sweep_text: "at λ = 0.1 ... the weights collapse towards zero and the network is left close to
+    chance level (10 % for ten classes), far below every smaller λ"; answer_weight_decay: "at λ = 0.1
+    the decay wins: the norm ends more than ten times smaller than without decay and the network is
+    left near chance level, far below every smaller λ" (the norm 25-40 times smaller than without
+    decay; validation accuracy 0.10-0.29 on five seeds, every smaller λ 0.87-0.93)."""
     sweep = _lambda_sweep(chapter)
     norm, _, val, _ = sweep[0.1]
     others = {lam: sweep[lam][2] for lam in sweep if lam < 0.1}
     assert norm < sweep[0.0][0] / 10, f"weight norm: λ=0.1 {norm:.2f}, λ=0 {sweep[0.0][0]:.2f}"
     assert val < 0.4 and val < min(others.values()) - 0.3, f"validation accuracy: λ=0.1 {val:.3f}, smaller λ {others}"
+
+
+def test_validation_accuracy_barely_moves_up_to_lambda_1e_2(chapter):
+    """answer_weight_decay: "Up to λ = 10^-2 ... validation accuracy barely moves" (λ = 1e-3, 3e-3 and
+    1e-2 within -0.006..+0.012 of λ = 0 on five seeds)."""
+    sweep = _lambda_sweep(chapter)
+    val = {lam: sweep[lam][2] for lam in sweep}
+    assert all(abs(val[lam] - val[0.0]) < 0.03 for lam in (1e-3, 3e-3, 1e-2)), f"validation accuracy by λ: {val}"
+
+
+def _groups_runs(chapter) -> dict[str, dict]:
+    runs = chapter.value("{label: {'gamma': run['gammas'].abs().mean().item(), 'biases': run['biases'], "
+                         "'w1': run['w1'], 'train': run['train_acc'], 'val': run['val_acc']} "
+                         "for label, run in bn_runs.items()}")
+    assert set(runs) == {"every parameter", "your groups"}, runs
+    return runs
+
+
+def test_decaying_every_parameter_squashes_gamma_and_biases(chapter):
+    """groups_result_text: "Decaying every parameter drives the BatchNorm gains towards zero: their mean
+    |γ| ends at a few hundredths, against more than 1 with your groups, and the biases and βs end more
+    than ten times smaller than with your groups" (ten seeds: mean |γ| 0.047-0.051 against 1.53-1.55;
+    the norm of biases and βs 0.36-0.41 against 6.8-7.1)."""
+    runs = _groups_runs(chapter)
+    every, groups = runs["every parameter"], runs["your groups"]
+    assert every["gamma"] < 0.1 and groups["gamma"] > 1.0, runs
+    assert every["biases"] < groups["biases"] / 10, runs
+
+
+def test_the_weight_feeding_batchnorm_shrinks_in_both_runs(chapter):
+    """groups_result_text: "The weight of the first layer, which feeds a BatchNorm, shrinks several
+    times over in both runs" (ten seeds: from 4.6 to 0.42-0.51 decaying everything, to 0.59-0.67 with
+    the groups)."""
+    runs = _groups_runs(chapter)
+    for label, run in runs.items():
+        before, after = run["w1"]
+        assert after < before / 4, f"{label}: ‖W1‖ {before:.2f} -> {after:.2f}"
+
+
+def test_decaying_gamma_and_beta_costs_accuracy(chapter):
+    """groups_result_text: "The two runs differ only in the decay of γ, β and the biases, and that is what
+    costs: the network that decays everything ends far below the one trained with your groups, in
+    training and in validation accuracy" (ten seeds: training 0.31-0.50 against 0.89-0.93,
+    validation 0.27-0.48 against 0.64-0.83, the smallest validation gap 0.17)."""
+    runs = _groups_runs(chapter)
+    every, groups = runs["every parameter"], runs["your groups"]
+    assert every["train"] < groups["train"] - 0.25, runs
+    assert every["val"] < groups["val"] - 0.1, runs
+
+
+def test_adamw_with_lambda_0_1_does_not_collapse(chapter):
+    """your_turn_wd: "With the defaults AdamW does not collapse: its validation accuracy stays far above
+    that of SGD at the same λ = 0.1, which was left near chance" (five seeds: AdamW with the groups
+    0.93-0.95, SGD at λ = 0.1 0.10-0.29)."""
+    assert "AdamW, lr=0.001, λ=0.1 " in chapter.output("your-turn-wd").splitlines()[0], "not the default settings"
+    adamw, sgd = chapter.value("(your_turn_wd, sweep[0.1])")  # (norm, val loss, val acc, train acc)
+    assert adamw[2] > 0.8 and adamw[2] > sgd[2] + 0.3, f"validation accuracy: AdamW {adamw[2]:.3f}, SGD {sgd[2]:.3f}"
 
 
 # --- 3. Early stopping (cell-038, cell-040, cell-042) -------------------------------------------
@@ -222,6 +294,24 @@ def test_patience_beyond_a_few_epochs_buys_nothing_on_a_noisy_curve(chapter):
     assert full_best < min(restored.values()) - 0.015, f"by patience: {restored}; full set's best epoch {full_best:.3f}"
 
 
+def test_your_turn_patience_and_min_delta(chapter):
+    """your_turn_early_stopping: "patience=1 stops first ... and restores an epoch no better than
+    patience=5's (on this run, a worse one). min_delta=0.05 also stops earlier than patience=5
+    alone and restores an epoch before the minimum, with a higher validation loss ...
+    patience=15 trains ten more epochs than patience=5 and here restores the same epoch"
+    (replays of the run's own curve; on four seeds min_delta=0.05 always stopped 2-5 epochs
+    earlier with a 0.006-0.05 higher loss, and patience 15 restored patience 5's epoch)."""
+    replayed = chapter.value("replayed")  # (patience, min_delta) -> (stop, best epoch, its loss)
+    curve = chapter.value("long_run['val_loss']")
+    lowest = min(range(len(curve)), key=curve.__getitem__)
+    p1, p5, md, p15 = (replayed[k] for k in [(1, 0.0), (5, 0.0), (5, 0.05), (15, 0.0)])
+    assert p1[0] == min(r[0] for r in replayed.values()) and p1[0] < p5[0] and p1[2] > p5[2], replayed
+    assert md[0] < p5[0] and md[1] < lowest and md[2] > p5[2], (replayed, lowest)
+    assert p15[0] == p5[0] + 10 and p15[1] == p5[1], replayed
+    improvements = [curve[e - 1] - curve[e] for e in range(md[1] + 1, lowest + 1)]
+    assert max(improvements, default=0.0) < 0.05, improvements
+
+
 # --- 4. Data augmentation (cell-064, cell-068) --------------------------------------------------
 
 def _augmentation_runs(chapter) -> dict[str, list[float]]:
@@ -259,6 +349,14 @@ def test_shifts_do_no_harm(chapter):
     gains = [s - n for s, n in zip(runs["random shift"], runs["none"])]
     assert mean["random shift"] > mean["none"] - 0.01, f"mean over seeds: {mean}; per seed: {runs}"
     assert max(gains) > 0.01, f"shift minus none, per seed: {gains}"
+
+
+def test_your_turn_rotation_lands_near_no_augmentation(chapter):
+    """your_turn_augmentation: "With the defaults (±30°, seed 0) the rotated run lands within a few
+    points of no augmentation on the same seed" (rotation minus no augmentation, one run each, on
+    seeds 0-8: -0.033 to +0.021)."""
+    rotated, none = chapter.value("(rotation_acc, aug_runs['none'][aug_seeds.index(SEED)])")
+    assert abs(rotated - none) < 0.05, f"seed 0: rotation ±30° {rotated:.3f}, no augmentation {none:.3f}"
 
 
 # audio_text ("time stretching changes the duration but keeps the frequencies; pitch shifting keeps

@@ -2,6 +2,7 @@
 
 import copy
 import math
+import warnings
 
 import pytest
 import torch
@@ -15,6 +16,7 @@ from traintech.reference.regularization import (
     decoupled_weight_decay_,
     dropout,
     l2_penalty,
+    param_groups_for_weight_decay,
     sgd_step,
 )
 from traintech.testing import assert_proportion
@@ -323,6 +325,137 @@ def test_decoupled_weight_decay_formula_and_errors():
         decoupled_weight_decay_([w], lr=-0.1, weight_decay=0.5)
     with pytest.raises(ValueError, match="-0.5"):
         decoupled_weight_decay_([w], lr=0.1, weight_decay=-0.5)
+
+
+# --------------------------------------------------------------------------- param_groups_for_weight_decay
+
+
+class _WeightNormLinear(nn.Module):
+    """Chapter 2's WeightNormLinear, as the rule sees it: parameters weight_v, weight_g, bias."""
+
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        self.weight_v = nn.Parameter(torch.randn(out_features, in_features))
+        self.weight_g = nn.Parameter(self.weight_v.detach().norm(dim=1, keepdim=True))
+        self.bias = nn.Parameter(torch.zeros(out_features))
+
+    def forward(self, x):
+        return F.linear(x, self.weight_g * self.weight_v / self.weight_v.norm(dim=1, keepdim=True), self.bias)
+
+
+def _group_names(model, groups):
+    names = {id(p): name for name, p in model.named_parameters()}
+    return [sorted(names[id(p)] for p in group["params"]) for group in groups]
+
+
+def _every_kind_of_layer():
+    torch.manual_seed(0)
+    return nn.ModuleDict({
+        "embed": nn.Embedding(10, 4),
+        "conv": nn.Sequential(nn.Conv1d(4, 4, 3), nn.BatchNorm1d(4), nn.Conv2d(1, 2, 3, bias=False),
+                              nn.BatchNorm2d(2), nn.Conv3d(1, 1, 1), nn.InstanceNorm2d(2, affine=True),
+                              nn.GroupNorm(2, 4), nn.ConvTranspose1d(2, 2, 3), nn.ConvTranspose2d(2, 2, 3),
+                              nn.ConvTranspose3d(1, 1, 1), nn.PReLU()),
+        "head": nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4), _WeightNormLinear(4, 3), nn.Bilinear(2, 2, 2)),
+    })
+
+
+def test_param_groups_decay_exactly_linear_and_conv_weights_and_weight_v():
+    model = _every_kind_of_layer()
+    groups = param_groups_for_weight_decay(model, weight_decay=0.1)
+    assert [set(g) for g in groups] == [{"params", "weight_decay"}] * 2
+    assert [g["weight_decay"] for g in groups] == [0.1, 0.0]
+    decay, no_decay = _group_names(model, groups)
+    assert decay == sorted(["conv.0.weight", "conv.2.weight", "conv.4.weight", "conv.7.weight", "conv.8.weight",
+                            "conv.9.weight", "head.0.weight", "head.2.weight_v"])
+    # everything else: biases, every normalization layer, weight_g (2-D), Embedding, PReLU, Bilinear
+    assert sorted(decay + no_decay) == sorted(name for name, _ in model.named_parameters())
+    assert {"embed.weight", "conv.10.weight", "head.2.weight_g", "head.3.weight", "conv.1.weight",
+            "conv.5.weight", "conv.6.weight", "head.1.weight"} <= set(no_decay)
+
+
+def test_param_groups_are_not_the_ndim_shortcut():
+    """"Decay iff p.ndim >= 2" decays weight_g (out, 1) and the embedding table: not the rule."""
+    model = _every_kind_of_layer()
+    decay, _ = param_groups_for_weight_decay(model, 0.1)
+    by_ndim = {id(p) for p in model.parameters() if p.ndim >= 2}
+    assert {id(p) for p in decay["params"]} < by_ndim
+    assert id(model["head"][2].weight_g) in by_ndim and model["head"][2].weight_g.shape == (3, 1)
+
+
+def test_param_groups_recognize_torch_weight_norm_by_name():
+    with warnings.catch_warnings():  # torch.nn.utils.weight_norm is deprecated, and still common
+        warnings.simplefilter("ignore")
+        layer = torch.nn.utils.weight_norm(nn.Linear(3, 2))
+    decay, no_decay = _group_names(layer, param_groups_for_weight_decay(layer, 0.1))
+    assert decay == ["weight_v"] and no_decay == ["bias", "weight_g"]
+
+
+def test_param_groups_hold_every_parameter_once_shared_and_frozen_included():
+    torch.manual_seed(0)
+    shared = nn.Linear(4, 4)
+    model = nn.Sequential(shared, nn.ReLU(), shared, nn.Linear(4, 4), nn.Linear(4, 4))
+    model[4].weight = model[3].weight  # a tied weight
+    model[3].requires_grad_(False)
+    groups = param_groups_for_weight_decay(model, 0.1)
+    listed = [id(p) for g in groups for p in g["params"]]
+    assert sorted(listed) == sorted(id(p) for p in model.parameters()) and len(listed) == len(set(listed)) == 5
+    torch.optim.AdamW(groups, lr=1e-3)  # would raise on a parameter in two groups
+
+
+def test_param_groups_tie_follows_the_first_owner():
+    """A weight tied between an Embedding and a Linear (a language model's head) follows its first owner."""
+    embed, head = nn.Embedding(5, 3), nn.Linear(3, 5, bias=False)
+    head.weight = embed.weight
+    decay, no_decay = param_groups_for_weight_decay(nn.Sequential(embed, head), 0.1)
+    assert decay["params"] == [] and no_decay["params"] == [embed.weight]
+    decay, no_decay = param_groups_for_weight_decay(nn.Sequential(head, embed), 0.1)
+    assert decay["params"] == [head.weight] and no_decay["params"] == []
+
+
+def test_param_groups_with_adamw_equal_decoupled_decay_on_the_decay_group_only():
+    """AdamW on the groups == Adam without decay, plus decoupled decay of the decay group alone."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.ReLU(), _WeightNormLinear(8, 2)).double()
+    x, y = torch.randn(16, 3, dtype=torch.float64), torch.randn(16, 2, dtype=torch.float64)
+    ours, theirs = copy.deepcopy(model), copy.deepcopy(model)
+    lr, weight_decay = 0.05, 0.4
+    adamw = torch.optim.AdamW(param_groups_for_weight_decay(ours, weight_decay), lr=lr)
+    decay, _ = param_groups_for_weight_decay(theirs, weight_decay)
+    adam = torch.optim.Adam(theirs.parameters(), lr=lr)
+    for _ in range(5):
+        for net, opt in ((ours, adamw), (theirs, adam)):
+            opt.zero_grad()
+            F.mse_loss(net(x), y).backward()
+        adamw.step()
+        decoupled_weight_decay_(decay["params"], lr, weight_decay)
+        adam.step()
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        assert_close(p, q, msg=lambda m: f"{name}: {m}")
+
+
+def test_param_groups_keep_normalization_gains_from_decaying():
+    """One AdamW step with zero gradients: the decay group shrinks by 1 - lr * wd, nothing else moves."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), _WeightNormLinear(4, 2))
+    before = copy.deepcopy(model)
+    optimizer = torch.optim.AdamW(param_groups_for_weight_decay(model, 0.2), lr=0.5)
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)
+    optimizer.step()
+    for (name, p), q in zip(model.named_parameters(), before.parameters()):
+        factor = 0.9 if name in ("0.weight", "2.weight_v") else 1.0
+        assert_close(p.detach(), factor * q.detach(), msg=lambda m: f"{name}: {m}")
+
+
+def test_param_groups_edge_cases_and_errors():
+    norm_only = nn.BatchNorm1d(3)
+    decay, no_decay = param_groups_for_weight_decay(norm_only, 0.0)
+    assert decay == {"params": [], "weight_decay": 0.0} and len(no_decay["params"]) == 2
+    torch.optim.AdamW([decay, no_decay], lr=1e-3)  # an empty group is fine
+    for bad in (-0.1, float("nan")):
+        with pytest.raises(ValueError, match="weight_decay"):
+            param_groups_for_weight_decay(norm_only, bad)
 
 
 # --------------------------------------------------------------------------- EarlyStopping

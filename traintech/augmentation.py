@@ -3,8 +3,8 @@ r"""Data augmentation for text and audio that chapter 1 (``01_regularization``) 
 Written from tensor primitives. Every operation returns a new tensor or list and never
 modifies its input; the random ones draw only from the ``rng`` (a ``random.Random``) they
 are given, so they are reproducible. The augmentations the chapter asks the learner to write
-(``random_horizontal_flip``, ``random_crop``, ``random_deletion``, ``add_noise``) are graded
-exercises, not helpers: they are not here.
+(``random_horizontal_flip``, ``random_crop``, ``random_rotation``, ``color_jitter``,
+``random_deletion``, ``add_noise``) are graded exercises, not helpers: they are not here.
 
 - text, a list of tokens: :func:`random_swap`, :func:`synonym_replacement`,
   :func:`random_insertion` (EDA, Wei & Zou, 2019), with the small English synonym table of

@@ -1,4 +1,4 @@
-r"""Regularization: dropout, L2 penalty / weight decay, and early stopping.
+r"""Regularization: dropout, L2 penalty / weight decay (and its parameter groups), and early stopping.
 
 Reference implementations for chapter 1 (``01_regularization``). Each function is
 written from tensor primitives, so that it reads as the model answer of its exercise;
@@ -20,6 +20,7 @@ __all__ = [
     "l2_penalty",
     "sgd_step",
     "decoupled_weight_decay_",
+    "param_groups_for_weight_decay",
     "EarlyStopping",
 ]
 
@@ -257,6 +258,80 @@ def decoupled_weight_decay_(
     """
     for w in _tensors_with_grad(parameters, lr, weight_decay):
         w.mul_(1.0 - lr * weight_decay)
+
+
+# The layers whose ``weight`` decays: a linear map or a convolution kernel, the weights that
+# set a network's capacity. (Subclasses count: ``isinstance``.)
+_DECAYING_WEIGHT_OWNERS = (
+    nn.Linear,
+    nn.Conv1d, nn.Conv2d, nn.Conv3d,
+    nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d,
+)
+
+
+def param_groups_for_weight_decay(model: nn.Module, weight_decay: float) -> list[dict]:
+    r"""Two optimizer parameter groups: weight decay on the weights, none on biases and gains.
+
+    Decoupled weight decay (Loshchilov & Hutter, 2019) shrinks every parameter of a group by
+    :math:`(1 - \eta\lambda)` per step. That is meant for the weights of linear maps and
+    convolution kernels, which set what the network can fit. Biases and the affine
+    parameters of normalization layers (:math:`\gamma`, :math:`\beta` of BatchNorm,
+    LayerNorm, GroupNorm, InstanceNorm) set a scale and an offset, not capacity: decaying
+    :math:`\gamma` pulls the normalized activations towards 0 and fights the normalization.
+    The same holds for the length :math:`g` of weight normalization (``weight_g``), while its
+    direction ``weight_v`` is a weight.
+
+    The rule, by the parameter's attribute name in the module that holds it:
+
+    - **decay**: ``weight`` of an ``nn.Linear``, ``nn.Conv1d/2d/3d`` or
+      ``nn.ConvTranspose1d/2d/3d`` (or of a subclass), and every parameter named ``weight_v``
+      (``WeightNormLinear``, or a layer after ``torch.nn.utils.weight_norm``);
+    - **no decay**: everything else: biases, the parameters of normalization layers,
+      ``weight_g``, and the parameters of any other module (``nn.Embedding``, ``nn.PReLU``,
+      a custom module's own ``nn.Parameter``).
+
+    The shortcut "decay iff ``p.ndim >= 2``" is *not* this rule: ``weight_g`` has shape
+    ``(out, 1)`` and an embedding table is 2-D.
+
+    Args:
+        model: the network; its parameters are those of ``model.parameters()``: each one
+            once, a shared (tied) parameter too, frozen ones (``requires_grad=False``)
+            included. A parameter that modules of different kinds share is decided by its
+            first owner, as ``model.named_parameters()`` names it.
+        weight_decay: :math:`\lambda \ge 0` of the first group.
+
+    Returns:
+        ``[{"params": decay, "weight_decay": weight_decay}, {"params": no_decay,
+        "weight_decay": 0.0}]``: both groups always, in this order; each ``"params"`` a list
+        (possibly empty) in ``model.parameters()`` order. Pass it to
+        ``torch.optim.AdamW(groups, lr=...)``.
+
+    Raises:
+        ValueError: if ``weight_decay`` is negative or NaN.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+        >>> decay, no_decay = param_groups_for_weight_decay(model, weight_decay=0.1)
+        >>> [tuple(p.shape) for p in decay["params"]], decay["weight_decay"]
+        ([(8, 4), (2, 8)], 0.1)
+        >>> [tuple(p.shape) for p in no_decay["params"]], no_decay["weight_decay"]
+        ([(8,), (8,), (8,), (2,)], 0.0)
+        >>> optimizer = torch.optim.AdamW([decay, no_decay], lr=1e-3)
+    """
+    if not weight_decay >= 0.0:  # also rejects NaN
+        raise ValueError(f"weight_decay has to be non-negative, but got {weight_decay}")
+    decay: list[nn.Parameter] = []
+    no_decay: list[nn.Parameter] = []
+    seen: set[int] = set()  # ids of the parameters placed so far (a tied one comes again)
+    for module in model.modules():  # the order of model.parameters()
+        for name, p in module.named_parameters(recurse=False):
+            if id(p) in seen:
+                continue
+            seen.add(id(p))
+            decays = name == "weight_v" or (name == "weight" and isinstance(module, _DECAYING_WEIGHT_OWNERS))
+            (decay if decays else no_decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
 class EarlyStopping:
