@@ -7,6 +7,8 @@ CPUs: orderings and coarse bounds, never exact numbers.
 """
 from __future__ import annotations
 
+import math
+
 from executed import test_chapter_executes_in_the_edition_without_errors_or_stderr  # noqa: F401 - collected here
 
 CHAPTER = "02_normalization"
@@ -17,7 +19,7 @@ RATES = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
 # --- section 2: batch normalization, the layer and its backward pass ---------------------------------
 
 
-# batch_norm_text's momentum conventions (PyTorch's 0.1 is Keras's 0.9) are a definition, not a
+# in_practice's momentum conventions (PyTorch's 0.1 is Keras's 0.9) are a definition, not a
 # measurement: the update rule itself is the graded test_batch_norm_running_stats (against PyTorch).
 
 
@@ -45,15 +47,17 @@ def test_dx_sums_to_zero_and_is_orthogonal_to_x_hat_up_to_eps(chapter):
 
 def test_scaling_the_weights_before_bn_divides_their_gradient(chapter):
     """batch_norm_backward_text: "the gradients reaching those weights are divided by c" (c = 10,
-    the learner's BatchNorm: the ratio is 10.00)."""
+    the learner's BatchNorm); answer_batch_norm (c): "the printed ratio: 10.00"."""
     grads = chapter.value("scaled_grad_norm")
     ratio = grads[1.0] / grads[10.0]
-    assert 9.9 < ratio < 10.1, f"gradient norm at W {grads[1.0]:.4g}, at 10 W {grads[10.0]:.4g}: ratio {ratio:.3f}"
+    assert 9.995 < ratio < 10.005, f"gradient norm at W {grads[1.0]:.4g}, at 10 W {grads[10.0]:.4g}: ratio {ratio:.3f}"
+    assert "(ratio 10.00)" in chapter.output("bn_backward_check")
 
 
 def test_two_values_standardize_to_plus_minus_one_up_to_eps(chapter):
-    """bn_pitfall_small_text: "With N = 2 each standardized feature is ±1/sqrt(1 + eps/sigma^2) —
-    practically ±1 unless the two values are almost equal" (the learner's batch_norm)."""
+    """bn_small_batch_text / answer_batch_norm (a): "with N = 2 each standardized feature is
+    ±1/sqrt(1 + eps/sigma^2), practically ±1 unless the two values are almost equal" (the
+    learner's batch_norm)."""
     y, var = chapter.value("(lambda x: (batch_norm(x, None, None, training=True), x.var(dim=0, unbiased=False)))"
                            "(torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.01, 0.001]]))")
     expected = (1 + 1e-5 / var) ** -0.5
@@ -94,7 +98,8 @@ def test_plain_deep_mlp_is_slow_and_erratic(chapter):
 def test_plain_deep_mlp_fails_at_large_rates(chapter):
     """bn_histogram_text: "at 0.3 it barely learns, and from 1.0 on it is at chance level (10 %)"
     (0.21-0.35 at 0.3; 0.097-0.16 at 1.0 and 3.0 on six seeds); answer_batch_norm (c): "the BN
-    network keeps training at learning rates where the plain one diverges"."""
+    network still training at learning rates where the plain one is at chance level (the sweep: up
+    to 3.0)" (with test_bn_tolerates_30_times_larger_rates)."""
     final = _final(chapter)
     assert final[False, 0.3] < 0.45, f"without BN at lr=0.3: {final[False, 0.3]:.3f}"
     assert final[False, 1.0] < 0.2 and final[False, 3.0] < 0.2, (
@@ -172,7 +177,9 @@ def _small_batch(chapter) -> dict:
 
 
 def test_bn_is_far_behind_with_batches_of_two(chapter):
-    """bn_question: "With batches of 2 the BN network is far behind; from 16 upwards it is fine"
+    """bn_small_batch_text: "With batches of 2 the BN network is far behind; from 16 upwards it is
+    fine"; answer_batch_norm (a): "at batch 2 the BN network is far behind batch 64 [...] from batch
+    16 up it is fine"
     (batch 2: 0.49-0.57, batch 16: 0.93-0.95, batch 64: 0.93-0.96 on six seeds)."""
     bn = _small_batch(chapter)["BatchNorm"]
     assert bn[2] < bn[64] - 0.25 and bn[16] > bn[64] - 0.03 and bn[16] > 0.88, f"BN accuracy per batch size: {bn}"
@@ -208,7 +215,7 @@ def test_adain_output_has_the_style_statistics(chapter):
 
 
 def test_gn_and_ln_lose_a_little_bn_much_more_at_batch_two(chapter):
-    """gn_question: "All three lose a little at the smallest batches [...] GroupNorm and LayerNorm
+    """gn_results_text: "All three lose a little at the smallest batches [...] GroupNorm and LayerNorm
     lose only that; BatchNorm loses much more at batch 2" (GN/LN lose 0.06-0.08 from batch 64 to 2,
     BN 0.30-0.39 behind them at batch 2, on six seeds)."""
     runs = _small_batch(chapter)
@@ -219,7 +226,7 @@ def test_gn_and_ln_lose_a_little_bn_much_more_at_batch_two(chapter):
 
 
 def test_three_norms_within_a_few_points_from_batch_16(chapter):
-    """gn_question: "From batch 16 upwards the three are within a few points of each other here"
+    """gn_results_text: "From batch 16 upwards the three are within a few points of each other here"
     (largest spread 0.024 on six seeds)."""
     runs = _small_batch(chapter)
     for batch in (16, 64):
@@ -235,7 +242,7 @@ def _wn_mean(chapter) -> dict:
 
 
 def test_wn_follows_plain_and_bn_is_fastest_at_moderate_rate(chapter):
-    """wn_question: "At the moderate learning rate the three train; weight normalization follows
+    """wn_results_text: "At the moderate learning rate the three train; weight normalization follows
     the plain network closely [...] and BN is by far the fastest (about 90 % after the first
     epoch)" (means of three seeds, four triples: |WN - plain| <= 0.022 at the end, BN 0.87-0.93
     after one epoch against 0.34-0.39)."""
@@ -246,7 +253,7 @@ def test_wn_follows_plain_and_bn_is_fastest_at_moderate_rate(chapter):
 
 
 def test_plain_is_unstable_at_large_rate_and_wn_copes_better(chapter):
-    """wn_question: "At the large learning rate the plain network becomes unstable: its accuracy
+    """wn_results_text: "At the large learning rate the plain network becomes unstable: its accuracy
     falls back during training, and on average it ends far behind. Weight normalization copes
     better: [...] on average it still trains and ends clearly ahead of the plain network";
     answer_weight_norm: "weight norm coping better than the plain network with the learning rate of
@@ -261,7 +268,7 @@ def test_plain_is_unstable_at_large_rate_and_wn_copes_better(chapter):
 
 
 def test_bn_is_the_most_robust(chapter):
-    """wn_question: "BN, which also standardizes the activations, remains the most robust here"
+    """wn_results_text: "BN, which also standardizes the activations, remains the most robust here"
     (0.964-0.972 at lr=0.3, mean of three seeds, four triples)."""
     mean = _wn_mean(chapter)
     finals = {kind: mean[kind, 0.3][-1] for kind in ("plain", "weight norm", "batch norm")}
@@ -269,11 +276,187 @@ def test_bn_is_the_most_robust(chapter):
 
 
 def test_v_norms_grow_more_at_the_larger_rate(chapter):
-    """wn_question: "the gradient steps make ||v_j|| grow (more at the larger learning rate)";
-    answer_weight_norm: "the norm of v_j can only grow" (0.57 -> 1.02-1.25 at 0.1, -> 1.9-3.1 at
-    0.3 over eighteen seeds)."""
+    """wn_results_text: "the gradient steps make ||v_j|| grow (more at the larger learning rate)";
+    answer_weight_norm (b): "||v_j|| growing more there" [at 0.3] (0.57 -> 1.02-1.25 at 0.1, ->
+    1.9-3.1 at 0.3 over eighteen seeds)."""
     norms = chapter.value("v_norms")
     for (lr, seed), (before, after) in norms.items():
         assert after > 1.3 * before, f"||v_j|| before -> after, per (lr, seed): {norms}"
     for seed in chapter.value("wn_seeds"):
         assert norms[0.3, seed][1] > 1.3 * norms[0.1, seed][1], f"||v_j|| before -> after, per (lr, seed): {norms}"
+
+
+# --- the questions that need a calculation ------------------------------------------------------------
+
+
+def test_adain_clips_red_most_as_the_style_statistics_predict(chapter):
+    """answer_instance_norm (b): with the printed style statistics (red 0.215 / 0.349, green 0.288 /
+    0.179, blue 0.224 / 0.130), a content pixel more than about 0.6 (red), 1.6 (green) or 1.7 (blue)
+    standard deviations below its channel's mean becomes negative; "red is clipped most: the
+    printed fractions agree (about a third of the red values, a few percent of the green ones, none
+    of the blue ones)" (the images ship with scikit-learn: no seed involved)."""
+    mean, std = chapter.value("(style_mean.tolist(), style_std.tolist())")
+    stated = {"mean": [0.215, 0.288, 0.224], "std": [0.349, 0.179, 0.130]}
+    assert all(abs(a - b) < 1e-3 for a, b in zip(mean + std, stated["mean"] + stated["std"])), (mean, std)
+    thresholds = [m / s for m, s in zip(mean, std)]
+    assert all(abs(t - k) < 0.05 for t, k in zip(thresholds, (0.6, 1.6, 1.7))), f"-mean/std per channel: {thresholds}"
+    below, above = chapter.value("((adain < 0).float().mean(dim=(0, 2, 3)).tolist(), (adain > 1).sum().item())")
+    assert above == 0, f"{above} AdaIN values above 1: the answer explains the clipping by negative values only"
+    red, green, blue = below
+    assert 0.25 < red < 0.42 and 0.01 < green < 0.1 and blue == 0, f"fraction of negative values per channel: {below}"
+    assert "fraction of the AdaIN output's values outside [0, 1]" in chapter.output("cell-047")
+
+
+def test_one_sgd_step_lengthens_v_by_pythagoras(chapter):
+    """answer_weight_norm (a)-(b): the gradient with respect to v_0 is orthogonal to it ("the printed
+    cosine is 0 up to float rounding"); ||v - eta grad||^2 = ||v||^2 + eta^2 ||grad||^2; "this run's
+    printed numbers (||v_0|| ≈ 0.57, a step of about 5e-4) [...] exceeds 0.57 by about 2e-7, a
+    relative increase of about 4e-7 [...] A 10 % increase needs a step of 0.46 ||v_0|| (about 0.26
+    here), several hundred times the first step"."""
+    step = chapter.value("one_step")
+    norm, length, cosine, after = step["norm"], step["step"], step["cosine"], step["after"]
+    assert abs(cosine) < 1e-6, f"cosine(v_0, grad) = {cosine:.1e}"
+    increase, pythagoras = after - norm, math.sqrt(norm ** 2 + length ** 2) - norm
+    assert abs(increase - pythagoras) < 0.01 * pythagoras, (
+        f"||v_0|| grew by {increase:.3e}, Pythagoras says {pythagoras:.3e}")
+    assert 0.54 < norm < 0.6 and 4e-4 < length < 6e-4, f"||v_0|| = {norm:.4f}, step {length:.2e}"
+    assert 1.5e-7 < increase < 3e-7 and 3e-7 < increase / norm < 5.5e-7, f"increase {increase:.2e}"
+    assert 0.25 < math.sqrt(1.1 ** 2 - 1) * norm < 0.27 and 200 < math.sqrt(1.1 ** 2 - 1) * norm / length < 1000
+    assert "step length lr * ||grad||" in chapter.output("cell-065")
+
+
+# --- the "Your turn" cells, with their default settings -----------------------------------------------
+
+
+def test_your_turn_bn_after_the_relu_trains_like_bn_before(chapter):
+    """your_turn_bn: "BN after the ReLU trains at both rates: it ends within a few points of the
+    chapter's BN-before-ReLU network at 0.1 and at 1.0, and at 1.0, where the plain network stays at
+    chance level, it is far ahead of it" (|after - before| <= 0.064, after at 1.0 >= 0.886, on six
+    seeds)."""
+    assert chapter.value("PLACEMENT") == "after"  # LEARNING_RATES and SEED: later Your-turn cells reuse the names
+    after = {lr: curve[-1] for lr, curve in chapter.value("placement_runs").items()}
+    assert sorted(after) == [0.1, 1.0], after
+    final = _final(chapter)
+    assert all(abs(after[lr] - final[True, lr]) < 0.1 for lr in (0.1, 1.0)), f"after {after}, before {final}"
+    assert after[1.0] > 0.85 and after[1.0] > final[False, 1.0] + 0.5, f"after {after}, plain {final[False, 1.0]}"
+
+
+def test_your_turn_ln_trains_at_moderate_rate_not_at_large(chapter):
+    """your_turn_ln: "your LayerNorm network trains at 0.1 (ahead of the plain network, behind BN in
+    this run [...]), but at 1.0 it stays at chance level (10 %), like the plain network, while BN
+    trains there" (LN at 0.1: 0.78-0.95, ahead of plain by 0.07 or more; at 1.0: 0.10 on six seeds)."""
+    assert chapter.value("NORM") == "layer"
+    ln = {lr: curve[-1] for lr, curve in chapter.value("norm_sweep").items()}
+    assert sorted(ln) == [0.1, 1.0], ln
+    final = _final(chapter)
+    assert ln[0.1] > 0.7 and final[False, 0.1] + 0.03 < ln[0.1] < final[True, 0.1], f"LN {ln}, chapter {final}"
+    assert ln[1.0] < 0.2 and final[True, 1.0] > 0.85, f"LN {ln}, chapter {final}"
+
+
+def test_your_turn_in_undoes_exactly_the_per_channel_affine_changes(chapter):
+    """your_turn_in: "The colour cast disappears: the largest difference is of the order of 1e-4
+    [...] The lighting gradient survives (a largest difference of order 1) [...] IN undoes exactly the
+    per-channel changes a_c x + b_c with a_c > 0 (brightness and contrast included); a non-linear
+    tone curve (gamma), the negative (a = -1 [...]) and mixing the channels (greyscale) are not
+    undone"; answer_instance_norm (a): for a < 0 the output is the negative."""
+    assert chapter.value("CHANGES") == ("colour cast", "lighting gradient")
+    difference = chapter.value("{name: (instance_norm(change(content)) - instance_norm(content)).abs().max().item()"
+                               " for name, change in image_changes.items()}")
+    undone, kept = ("brightness", "contrast", "colour cast"), ("gamma", "lighting gradient", "negative", "greyscale")
+    assert set(difference) == set(undone + kept), sorted(difference)
+    assert all(difference[name] < 1e-3 for name in undone) and all(difference[name] > 0.3 for name in kept), difference
+    assert 1e-5 < difference["colour cast"] < 1e-3 and 0.5 < difference["lighting gradient"] < 3, difference
+    flipped = chapter.value("(instance_norm(1 - content) + instance_norm(content)).abs().max().item()")
+    assert flipped < 1e-3, f"instance_norm(1 - x) + instance_norm(x): {flipped:.2g}"
+
+
+def test_your_turn_gn_one_group_is_layer_norm_one_feature_per_group_is_chance(chapter):
+    """your_turn_gn: "G = 1 reproduces the chapter's LayerNorm at this batch size [...] G = 64 [...]
+    stays at chance level (10 %) [...] G = 16 (4 features per group) ends behind G = 4 here" (at
+    batch 4 and 2 with seeds (0, 1), (2, 3), (4, 5): G = 1 equals LN, G = 64 0.10, G = 16 behind
+    G = 4 by 0.018-0.08)."""
+    assert chapter.value("(GROUPS, BATCH_SIZE)") == ((1, 4, 16, 64), 4)
+    acc = chapter.value("group_acc")
+    layer_norm_acc = _small_batch(chapter)["LayerNorm"][4]
+    assert abs(acc[1] - layer_norm_acc) < 0.01, f"G=1 {acc[1]:.3f}, the chapter's LayerNorm {layer_norm_acc:.3f}"
+    assert acc[64] < 0.2 and acc[16] < acc[4], f"accuracy per number of groups: {acc}"
+    outputs = chapter.value("group_norm(torch.randn(5, 64), 64).abs().max().item()")
+    assert outputs == 0, "one value per group normalizes to 0"
+
+
+def test_your_turn_wn_breaks_plain_at_half_and_v_grows_with_the_rate(chapter):
+    """your_turn_wn: "At 0.03 the two networks train alike (about 90 % after 10 epochs) and ||v_j||
+    barely grows (from 0.57 to about 0.65). At 0.5 the plain network is at chance level (10 %), and
+    ||v_j|| ends more than four times longer than it started" (six seeds: 0.83-0.93 at 0.03, at most
+    0.02 apart; ||v_j|| 0.64-0.66 at 0.03, 2.6-4.0 at 0.5; plain 0.10 at 0.5)."""
+    assert chapter.value("(LEARNING_RATES, SEED)") == ((0.03, 0.5), 0)  # the last cell to set them
+    runs = chapter.value("wn_sweep")
+    slow_plain, slow_wn, fast_plain, fast_wn = (runs[lr, kind] for lr in (0.03, 0.5)
+                                                for kind in ("plain", "weight norm"))
+    slow = (slow_plain["val_acc"], slow_wn["val_acc"])
+    assert min(slow) > 0.8 and abs(slow[0] - slow[1]) < 0.05, runs
+    assert 0.55 < slow_wn["norm before"] < 0.6 and 0.6 < slow_wn["norm after"] < 0.72, runs
+    assert fast_plain["val_acc"] < 0.2 and fast_wn["norm after"] > 4 * fast_wn["norm before"], runs
+
+
+# --- In practice: PyTorch's own layers ----------------------------------------------------------------
+
+
+def test_in_practice_states_pytorchs_defaults(chapter):
+    """in_practice: every call and default it states, checked in the installed torch."""
+    import warnings
+
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+    from torch.nn.utils import parametrize
+    from torch.nn.utils.parametrizations import weight_norm
+
+    text = chapter.markdown("in_practice")
+    for call in ("nn.BatchNorm1d(C)", "nn.BatchNorm2d(C)", "model.eval()", "bias=False", "track_running_stats=False",
+                 "momentum=None", "nn.LayerNorm(normalized_shape)", "nn.RMSNorm", "nn.InstanceNorm2d(C)",
+                 "affine=False", "nn.GroupNorm(num_groups, num_channels)", "parametrizations.weight_norm",
+                 "remove_parametrizations", "nn.SyncBatchNorm.convert_sync_batchnorm(model)"):
+        assert call in text, f"in_practice does not mention {call}"
+    torch.manual_seed(0)
+    x = torch.randn(16, 3) * 3 + 2
+    # BatchNorm: running statistics by default; track_running_stats=False uses the batch statistics in eval mode
+    assert nn.BatchNorm2d(3).affine and nn.BatchNorm2d(3).track_running_stats
+    no_stats = nn.BatchNorm1d(3, track_running_stats=False).eval()
+    assert no_stats.running_mean is None and no_stats(x).mean(0).abs().max() < 1e-5
+    cumulative = nn.BatchNorm1d(3, momentum=None)
+    cumulative(x), cumulative(x[:8] + 1)
+    assert torch.allclose(cumulative.running_mean, (x.mean(0) + (x[:8] + 1).mean(0)) / 2, atol=1e-6)
+    # a bias before BN is removed by the mean subtraction
+    linear, bn = nn.Linear(3, 4), nn.BatchNorm1d(4)
+    assert torch.allclose(bn(linear(x)), bn(F.linear(x, linear.weight)), atol=1e-5)
+    # LayerNorm's gamma has the normalized shape; RMSNorm does not subtract the mean
+    assert nn.LayerNorm((4, 5)).weight.shape == (4, 5)
+    rms = nn.RMSNorm(3, elementwise_affine=False)
+    assert torch.allclose(rms(x), x / x.pow(2).mean(-1, keepdim=True).add(torch.finfo(x.dtype).eps).sqrt(), atol=1e-5)
+    # InstanceNorm: no affine parameters and no running statistics by default
+    assert not nn.InstanceNorm2d(3).affine and not nn.InstanceNorm2d(3).track_running_stats
+    assert not list(nn.InstanceNorm2d(3).parameters())
+    # GroupNorm: the number of groups comes first and must divide the channels; per-channel gamma
+    group = nn.GroupNorm(2, 8)
+    assert group.num_groups == 2 and group.num_channels == 8 and group.weight.shape == (8,)
+    try:
+        nn.GroupNorm(3, 8)
+        raise AssertionError("nn.GroupNorm(3, 8) did not raise")
+    except ValueError:
+        pass
+    # weight_norm: one norm per output row (dim=0), g and v as original0 and original1, removable
+    layer = weight_norm(nn.Linear(5, 3))
+    g, v = layer.parametrizations.weight.original0, layer.parametrizations.weight.original1
+    assert g.shape == (3, 1) and v.shape == (3, 5) and torch.allclose(g.squeeze(1), v.norm(dim=1))
+    weight = layer.weight.detach().clone()
+    parametrize.remove_parametrizations(layer, "weight")
+    assert sorted(name for name, _ in layer.named_parameters()) == ["bias", "weight"]
+    assert torch.equal(layer.weight.detach(), weight)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.nn.utils.weight_norm(nn.Linear(2, 2))
+    assert any("deprecated" in str(w.message) for w in caught)
+    # SyncBatchNorm: convert_sync_batchnorm replaces the BatchNorm layers
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)))
+    assert isinstance(converted[1], nn.SyncBatchNorm)
