@@ -321,8 +321,9 @@ class UpdateRatios:
 
     Works with any training loop that calls ``optimizer.step()``, e.g.
     :func:`traintech.training.fit`: an optimizer step pre-hook copies the weights, a post-hook
-    measures the change. Only tensors with 2 dimensions or more (the weights of linear and
-    convolution layers) are recorded: biases and normalization parameters may start at 0.
+    measures the change. Only tensors with 2 dimensions or more are recorded (the weights of
+    linear and convolution layers, but also e.g. embedding tables and a weight norm's
+    ``weight_g``): biases and normalization parameters, which may start at 0, are not.
     Use it as a context manager, or call :meth:`remove` when done.
 
     Args:
@@ -442,8 +443,8 @@ def plot_parameter_histograms(model, what="weight", bins=40, ncols=5, title=None
     the same scale in every layer are expected after an initialization like Xavier's or He's;
     gradients many orders of magnitude smaller in some layers than in others mean those
     layers (hardly) learn. Tensors with 2 dimensions or more (the weights of linear and
-    convolution layers) get a panel, in the order of ``model.named_parameters()``; biases
-    do not (their gradient norms: :func:`gradient_norms` with ``per_parameter=True``).
+    convolution layers, but also e.g. embedding tables) get a panel, in the order of
+    ``model.named_parameters()``; biases do not (their gradient norms: :func:`gradient_norms` with ``per_parameter=True``).
 
     Args:
         model: an ``nn.Module``.

@@ -396,12 +396,6 @@ import torch
 
 
 def color_jitter(images, brightness=0.0, contrast=0.0, saturation=0.0, generator=None):
-    """Randomly change the brightness, contrast and saturation of each RGB image, in that order.
-
-    Explicit Python loop over the images; each image draws its factors one at a time with
-    ``torch.rand(1, generator=generator)`` mapped to [low, high]; a list of steps; channels
-    combined by hand (R, G, B unpacked).
-    """
     if images.ndim != 4:
         raise ValueError("color_jitter expects a 4-D (N, 3, H, W) tensor, got %d dimensions" % images.ndim)
     if images.size(1) != 3:
@@ -437,11 +431,6 @@ import torch
 
 
 def color_jitter(images, brightness=0.0, contrast=0.0, saturation=0.0, generator=None):
-    """Randomly change the brightness, contrast and saturation of each RGB image, in that order.
-
-    Vectorized over the batch: one (N,) tensor of factors per step, drawn with
-    ``torch.empty(N).uniform_(low, high, generator=generator)``; a table of (strength, base) rules.
-    """
     if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] != 3:
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
         raise ValueError(f"color_jitter(): expected images of shape (N, 3, H, W), but got {shape}")

@@ -301,7 +301,6 @@ def param_groups_for_weight_decay(model, weight_decay):
 # Blind answers written from issue 19's release by helpers given only the released notebook: they keep every point.
 RIGHT["blind: isinstance module walk (issue 19's release)"] = r'''\
 def param_groups_for_weight_decay(model, weight_decay):
-    """Walk model.modules(); classify each module's own parameters by the module's type (isinstance)."""
     if not (weight_decay >= 0):  # also False for NaN
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
     decaying_types = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d,
@@ -325,8 +324,6 @@ import math
 
 
 def param_groups_for_weight_decay(model, weight_decay):
-    """Name-first: model.named_parameters() (deduplicated, first holder's name), rule on the leaf name,
-    the owner found from the name's prefix; groups built as dicts keyed by id."""
     if math.isnan(weight_decay) or weight_decay < 0:
         raise ValueError("weight_decay should be a number >= 0, got {!r}".format(weight_decay))
     kernel_types = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d,

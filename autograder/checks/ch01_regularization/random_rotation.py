@@ -307,29 +307,6 @@ def random_rotation(images, degrees, generator=None):
 # Blind answers written from issue 19's release by helpers given only the released notebook: they keep every point.
 RIGHT["blind: affine grid matrix (issue 19's release)"] = r'''\
 def random_rotation(images, degrees, generator=None):
-    """Rotate each image of a (N, C, H, W) batch about its centre by its own random angle.
-
-    Each image draws one angle theta uniformly in [-degrees, degrees], the same for all its
-    channels (either sign convention for theta is fine: the range is symmetric). Output pixel
-    (row i, column j), at x = j - (W - 1) / 2, y = i - (H - 1) / 2 from the centre, reads the
-    input at x' = cos(theta) x - sin(theta) y, y' = sin(theta) x + cos(theta) y, by bilinear
-    interpolation between the four input pixels around (x', y'). Outside the image the input
-    counts as 0: a position more than one pixel outside gives 0; within one pixel of the
-    border, blend with zeros as bilinear interpolation with zero padding does (as
-    F.grid_sample(..., padding_mode="zeros") does; any such blend passes).
-
-    Args:
-        images: a floating-point (N, C, H, W) tensor; H and W may differ.
-        degrees: the largest angle, in degrees (>= 0). 0 returns the images' values.
-        generator: a torch.Generator for the angles. Default: None
-
-    Returns:
-        A new (N, C, H, W) tensor of ``images``' dtype (writing into it leaves ``images``
-        unchanged).
-
-    Raises:
-        ValueError: if ``images`` is not 4-D, or ``degrees`` is negative.
-    """
     if images.dim() != 4:
         raise ValueError(f"Expected 4D input (N, C, H, W), but got input of size: {list(images.shape)}")
     if degrees < 0:
@@ -356,29 +333,6 @@ def random_rotation(images, degrees, generator=None):
 '''
 RIGHT["blind: handwritten bilinear loop (issue 19's release)"] = r'''\
 def random_rotation(images, degrees, generator=None):
-    """Rotate each image of a (N, C, H, W) batch about its centre by its own random angle.
-
-    Each image draws one angle theta uniformly in [-degrees, degrees], the same for all its
-    channels (either sign convention for theta is fine: the range is symmetric). Output pixel
-    (row i, column j), at x = j - (W - 1) / 2, y = i - (H - 1) / 2 from the centre, reads the
-    input at x' = cos(theta) x - sin(theta) y, y' = sin(theta) x + cos(theta) y, by bilinear
-    interpolation between the four input pixels around (x', y'). Outside the image the input
-    counts as 0: a position more than one pixel outside gives 0; within one pixel of the
-    border, blend with zeros as bilinear interpolation with zero padding does (as
-    F.grid_sample(..., padding_mode="zeros") does; any such blend passes).
-
-    Args:
-        images: a floating-point (N, C, H, W) tensor; H and W may differ.
-        degrees: the largest angle, in degrees (>= 0). 0 returns the images' values.
-        generator: a torch.Generator for the angles. Default: None
-
-    Returns:
-        A new (N, C, H, W) tensor of ``images``' dtype (writing into it leaves ``images``
-        unchanged).
-
-    Raises:
-        ValueError: if ``images`` is not 4-D, or ``degrees`` is negative.
-    """
     if not isinstance(images, torch.Tensor) or images.ndim != 4:
         raise ValueError("random_rotation expects a 4-D (N, C, H, W) tensor of images")
     if not degrees >= 0:
